@@ -1,0 +1,18 @@
+#include "errors.hpp"
+
+namespace act {
+
+void require_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+    if (PG_ARGISNULL(n))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be null", name)));
+}
+
+void require_not_negative(int64 value, const char *name)
+{
+    if (value < 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("%s must not be negative: " INT64_FORMAT, name, value)));
+}
+
+} // namespace act

@@ -1,0 +1,164 @@
+#include "events.hpp"
+
+namespace act::events {
+namespace {
+
+const JsonbValue *field(JsonbContainer *object, const char *key, JsonbValue *out)
+{
+    JsonbValue k;
+    k.type = jbvString;
+    k.val.string.val = const_cast<char *>(key);
+    k.val.string.len = int(strlen(key));
+    JsonbValue *v = findJsonbValueFromContainer(object, JB_FOBJECT, &k);
+    if (!v)
+        return nullptr;
+    *out = *v;
+    pfree(v);
+    return out;
+}
+
+bool is_object(const JsonbValue &v)
+{
+    return v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data);
+}
+
+[[noreturn]] void bad_event(int index, const char *problem)
+{
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+             errmsg("invalid event at index %d: %s", index, problem),
+             errhint("Each event is an object {\"name\": \"EventName\", \"data\": {...}}.")));
+    pg_unreachable();
+}
+
+// The first key of `object` that is neither "name" nor "data".
+char *unknown_key(JsonbContainer *object)
+{
+    JsonbIterator *it = JsonbIteratorInit(object);
+    JsonbValue v;
+    JsonbIteratorToken token;
+    while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+        if (token != WJB_KEY)
+            continue;
+        bool known = (v.val.string.len == 4 && (memcmp(v.val.string.val, "name", 4) == 0 ||
+                                                memcmp(v.val.string.val, "data", 4) == 0));
+        if (!known)
+            return pnstrdup(v.val.string.val, v.val.string.len);
+    }
+    return pstrdup("?");
+}
+
+// Whether JSON text holds the escape \u0000. Backslashes only occur in
+// strings, where each starts an escape of known length.
+bool has_nul_escape(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+            return true;
+        i++;  // skip the escaped character
+    }
+    return false;
+}
+
+// The names of the events in `json`, for the message about a \u0000: each
+// \u0000 is spelled out as the six characters "\u0000" so jsonb takes it.
+char *event_names(const char *s, size_t len)
+{
+    StringInfoData fixed;
+    initStringInfo(&fixed);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\\' && i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) {
+            appendStringInfoString(&fixed, "\\\\u0000");
+            i += 5;
+        } else {
+            if (s[i] == '\\' && i + 1 < len)
+                appendStringInfoChar(&fixed, s[i++]);
+            appendStringInfoChar(&fixed, s[i]);
+        }
+    }
+    Jsonb *events = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(fixed.data)));
+    StringInfoData names;
+    initStringInfo(&names);
+    if (JB_ROOT_IS_ARRAY(events) && !JB_ROOT_IS_SCALAR(events)) {
+        uint32 n = JB_ROOT_COUNT(events);
+        for (uint32 i = 0; i < n; i++) {
+            JsonbValue *e = getIthJsonbValueFromContainer(&events->root, i);
+            JsonbValue name;
+            if (e && is_object(*e) && field(e->val.binary.data, "name", &name) && name.type == jbvString)
+                appendStringInfo(&names, "%s\"%.*s\"", names.len ? ", " : "", name.val.string.len,
+                                 name.val.string.val);
+        }
+    }
+    return names.data;
+}
+
+} // namespace
+
+void check_stream(text *stream)
+{
+    int len = VARSIZE_ANY_EXHDR(stream);
+    if (len == 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("stream name is empty")));
+    if (len > max_name_bytes)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("stream name is too long: %d bytes (at most %d)", len, max_name_bytes)));
+}
+
+int32 check_events(Jsonb *events)
+{
+    if (!JB_ROOT_IS_ARRAY(events) || JB_ROOT_IS_SCALAR(events))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("events must be a JSON array"),
+                        errhint("Pass [{\"name\": \"EventName\", \"data\": {...}}, ...].")));
+    int32 n = int32(JB_ROOT_COUNT(events));
+    for (int32 i = 0; i < n; i++) {
+        JsonbValue *e = getIthJsonbValueFromContainer(&events->root, uint32(i));
+        if (!is_object(*e))
+            bad_event(i, "not an object");
+        JsonbContainer *object = e->val.binary.data;
+        JsonbValue v;
+        if (!field(object, "name", &v))
+            bad_event(i, "field \"name\" is missing");
+        if (v.type != jbvString)
+            bad_event(i, "field \"name\" is not a string");
+        if (v.val.string.len == 0)
+            bad_event(i, "field \"name\" is empty");
+        if (v.val.string.len > max_name_bytes)
+            bad_event(i, psprintf("field \"name\" is too long: %d bytes (at most %d)", v.val.string.len,
+                                  max_name_bytes));
+        if (!field(object, "data", &v))
+            bad_event(i, "field \"data\" is missing");
+        if (!is_object(v))
+            bad_event(i, "field \"data\" is not an object");
+        if (JsonContainerSize(object) != 2)
+            bad_event(i, psprintf("unknown field \"%s\"", unknown_key(object)));
+        pfree(e);
+    }
+    return n;
+}
+
+void check_meta(Jsonb *meta)
+{
+    if (!JB_ROOT_IS_OBJECT(meta))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("meta must be a JSON object"),
+                        errhint("Pass {} or an object such as {\"correlation\": \"...\", \"causation\": {...}}.")));
+}
+
+Jsonb *parse(const char *stream, text *json, text *events_json, const char *what)
+{
+    const char *s = VARDATA_ANY(json);
+    size_t len = VARSIZE_ANY_EXHDR(json);
+    if (has_nul_escape(s, len)) {
+        const char *names = event_names(VARDATA_ANY(events_json), VARSIZE_ANY_EXHDR(events_json));
+        ereport(ERROR,
+                (errcode(ERRCODE_UNTRANSLATABLE_CHARACTER),
+                 errmsg("\\u0000 (NUL) in the %s of a commit to stream \"%s\"", what, stream),
+                 errdetail("Events: %s.", *names ? names : "(none named)"),
+                 errhint("PostgreSQL text and jsonb cannot hold NUL characters: remove or replace them.")));
+    }
+    return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(text_to_cstring(json))));
+}
+
+} // namespace act::events

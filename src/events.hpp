@@ -1,0 +1,26 @@
+// The JSON a commit receives: checked before anything is written, with
+// errors that name the element and the field.
+#pragma once
+
+#include "pg.hpp"
+
+namespace act::events {
+
+// Longest stream or event name, in bytes: both are index keys.
+constexpr int max_name_bytes = 1024;
+
+// Checks a stream name (not empty, not too long).
+void check_stream(text *stream);
+
+// Checks `events`: an array of {"name": non-empty string, "data": object}
+// and nothing else. Returns the number of events.
+int32 check_events(Jsonb *events);
+
+// Checks that `meta` is an object.
+void check_meta(Jsonb *meta);
+
+// Parses JSON given as text. A \u0000, which jsonb cannot hold, is
+// reported naming the stream and the events' names.
+Jsonb *parse(const char *stream, text *json, text *events_json, const char *what);
+
+} // namespace act::events

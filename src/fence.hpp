@@ -1,0 +1,37 @@
+// Gap-free id order without serializing COMMIT.
+//
+// Ids come from the store's sequence when a writer draws them, but become
+// visible when the writer commits, so commits can land out of id order. A
+// reader that moves its watermark past what it saw must never see a lower
+// id appear later. The fence makes that true at the cost of a short lock
+// around the id draw only:
+//
+//  - A writer takes the store's allocation lock (exclusive), draws its ids,
+//    takes a transaction lock keyed by the first id it holds in this
+//    transaction, and releases the allocation lock. PostgreSQL releases the
+//    id lock only after the commit (or abort) is visible to everyone.
+//  - A reader takes the allocation lock in share mode, reads the
+//    sequence's last value and the lowest id still locked by another
+//    transaction, and releases it. Every id below that horizon is settled:
+//    committed and visible to a snapshot taken afterwards, or gone.
+//
+// The locks are advisory lock tags with a field4 that no SQL-level
+// advisory lock function uses, so they cannot collide with the
+// application's; pg_locks shows them as advisory locks with objsubid
+// 0x4101 (allocation) and 0x4102 (in-flight id).
+#pragma once
+
+#include "store.hpp"
+
+namespace act::fence {
+
+// Draws `count` consecutive ids for the current transaction; returns the
+// first.
+int64 allocate(const Store *store, int64 count);
+
+// The lowest id that may still become visible later: every id below it is
+// committed or rolled back. The current transaction's own ids do not hold
+// it back. Read rows with a snapshot taken after this call.
+int64 horizon(const Store *store);
+
+} // namespace act::fence

@@ -1,0 +1,46 @@
+// act._boundary_selftest: proves the boundary of boundary.hpp from SQL.
+//
+// Each kind fails while a C++ object with a destructor is alive in the
+// failing frame; the regression suite checks the SQLSTATE that reaches the
+// client and that the destructor ran ('destructors' returns the count).
+#include "boundary.hpp"
+
+#include <new>
+#include <stdexcept>
+#include <string>
+
+namespace act {
+namespace {
+
+int destructor_runs = 0;
+
+struct Witness {
+    std::string name{"a C++ object that must be destroyed"};
+    ~Witness() { destructor_runs++; }
+};
+
+int fail(const char *kind)
+{
+    Witness alive;
+    if (strcmp(kind, "cpp") == 0)
+        throw std::runtime_error("selftest: a C++ exception");
+    if (strcmp(kind, "alloc") == 0)
+        throw std::bad_alloc();
+    if (strcmp(kind, "pg") == 0)  // an invalid regular expression: 2201B
+        pg_call([] { return DirectFunctionCall2Coll(textregexeq, DEFAULT_COLLATION_OID, PointerGetDatum(cstring_to_text("x")),
+                                                PointerGetDatum(cstring_to_text("("))); });
+    if (strcmp(kind, "destructors") == 0)
+        return destructor_runs;
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown selftest kind \"%s\"", kind)));
+    return 0;
+}
+
+Datum selftest(FunctionCallInfo fcinfo)
+{
+    PG_RETURN_INT32(fail(text_to_cstring(PG_GETARG_TEXT_PP(0))));
+}
+
+} // namespace
+} // namespace act
+
+ACT_FUNCTION(act_boundary_selftest, act::selftest)

@@ -1,0 +1,79 @@
+#include "spi.hpp"
+
+namespace act::spi {
+namespace {
+
+ParamListInfo params(SPIPlanPtr plan, const Datum *values, const char *nulls)
+{
+    int n = SPI_getargcount(plan);
+    ParamListInfo list = makeParamList(n);
+    for (int i = 0; i < n; i++) {
+        ParamExternData &p = list->params[i];
+        p.value = values[i];
+        p.isnull = nulls && nulls[i] == 'n';
+        p.pflags = PARAM_FLAG_CONST;
+        p.ptype = SPI_getargtypeid(plan, i);
+    }
+    return list;
+}
+
+void check(int rc, const char *what)
+{
+    if (rc < 0)
+        elog(ERROR, "act_pg: %s failed: %s", what, SPI_result_code_string(rc));
+}
+
+} // namespace
+
+void connect()
+{
+    check(SPI_connect(), "SPI_connect");
+}
+
+void finish()
+{
+    check(SPI_finish(), "SPI_finish");
+}
+
+uint64 rows_into(SPIPlanPtr plan, const Datum *values, const char *nulls, ReturnSetInfo *rsinfo,
+                 bool read_only)
+{
+    DestReceiver *dest = CreateTuplestoreDestReceiver();
+    SetTuplestoreDestReceiverParams(dest, rsinfo->setResult, rsinfo->econtext->ecxt_per_query_memory,
+                                    false, nullptr, nullptr);
+    SPIExecuteOptions options = {};
+    options.params = params(plan, values, nulls);
+    options.read_only = read_only;
+    options.dest = dest;
+    check(SPI_execute_plan_extended(plan, &options), "running a plan");
+    uint64 rows = SPI_processed;
+    dest->rDestroy(dest);
+    return rows;
+}
+
+int64 int64_value(SPIPlanPtr plan, const Datum *values, const char *nulls, int64 missing,
+                  bool latest_snapshot)
+{
+    if (latest_snapshot)
+        PushActiveSnapshot(GetLatestSnapshot());
+    int rc = SPI_execute_plan(plan, const_cast<Datum *>(values), nulls, true, 1);
+    if (latest_snapshot)
+        PopActiveSnapshot();
+    check(rc, "running a plan");
+    if (SPI_processed == 0)
+        return missing;
+    bool isnull;
+    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+    int64 value = isnull ? missing
+                         : (SPI_gettypeid(SPI_tuptable->tupdesc, 1) == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d));
+    SPI_freetuptable(SPI_tuptable);
+    return value;
+}
+
+uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls)
+{
+    check(SPI_execute_plan(plan, const_cast<Datum *>(values), nulls, false, 0), "running a plan");
+    return SPI_processed;
+}
+
+} // namespace act::spi

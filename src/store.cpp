@@ -1,0 +1,189 @@
+#include "store.hpp"
+
+#include "boundary.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+void _PG_init(void);
+}
+
+namespace act {
+
+char *writer_setting = nullptr;
+
+namespace {
+
+char *store_setting = nullptr;
+HTAB *stores = nullptr;  // Oid -> Store
+HTAB *plans = nullptr;   // PlanKey -> PlanEntry
+
+struct PlanKey {
+    Oid store;
+    Plan kind;
+    uint32 variant;
+};
+struct PlanEntry {
+    PlanKey key;
+    SPIPlanPtr plan;
+};
+
+bool plain_identifier(const char *s, size_t len, size_t max_len)
+{
+    if (len == 0 || len > max_len || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z')))
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+            return false;
+    return true;
+}
+
+void forget_store(Datum, Oid relid)
+{
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, stores);
+    for (Store *s; (s = static_cast<Store *>(hash_seq_search(&scan)));)
+        if (relid == InvalidOid || s->events == relid)
+            s->stale = true;
+}
+
+[[noreturn]] void unknown_store(const char *schema, const char *table)
+{
+    ereport(ERROR,
+            (errcode(ERRCODE_UNDEFINED_TABLE),
+             errmsg("act_pg store \"%s.%s\" does not exist", schema, table),
+             errhint("Create it with SELECT act.seed('%s', '%s'), or set act.store to an existing store.",
+                     schema, table)));
+    pg_unreachable();
+}
+
+bool registered_notify(const char *schema, const char *table, bool *notify)
+{
+    static SPIPlanPtr plan = nullptr;
+    if (!plan) {
+        Oid types[2] = {NAMEOID, NAMEOID};
+        plan = SPI_prepare("SELECT notify FROM act.stores WHERE schema = $1 AND table_name = $2", 2, types);
+        if (!plan)
+            elog(ERROR, "act_pg: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+        SPI_keepplan(plan);
+    }
+    NameData s, t;
+    namestrcpy(&s, schema);
+    namestrcpy(&t, table);
+    Datum args[2] = {NameGetDatum(&s), NameGetDatum(&t)};
+    if (SPI_execute_plan(plan, args, nullptr, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "act_pg: reading act.stores failed");
+    if (SPI_processed == 0)
+        return false;
+    bool isnull;
+    *notify = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    return true;
+}
+
+void load(Store *s, Oid nsp, const char *schema, const char *table)
+{
+    char streams[NAMEDATALEN];
+    snprintf(streams, sizeof streams, "%s_streams", table);
+    s->streams = get_relname_relid(streams, nsp);
+    s->sequence = getIdentitySequence(s->events, 1, true);
+    if (!OidIsValid(s->streams) || !OidIsValid(s->sequence) || !registered_notify(schema, table, &s->notify))
+        unknown_store(schema, table);
+    strlcpy(s->schema, schema, sizeof s->schema);
+    strlcpy(s->table, table, sizeof s->table);
+    // Plain identifiers never need quotes.
+    snprintf(s->events_sql, sizeof s->events_sql, "%s.%s", schema, table);
+    snprintf(s->streams_sql, sizeof s->streams_sql, "%s.%s", schema, streams);
+    s->stale = false;
+}
+
+// act.store is checked where it is used, not by a GUC check hook: a value
+// set before the library loads would otherwise be dropped with a warning,
+// and calls would silently use the default store.
+const char *split_store_name(const char *name)
+{
+    const char *dot = strchr(name, '.');
+    if (!dot || !plain_identifier(name, dot - name, NAMEDATALEN - 1) ||
+        !plain_identifier(dot + 1, strlen(dot + 1), NAMEDATALEN - 1 - strlen("_streams")))
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_NAME), errmsg("invalid act.store: \"%s\"", name),
+                 errdetail("act.store names a store as \"schema.table\", both plain lower-case identifiers."),
+                 errhint("For example: SET act.store = 'act.events'.")));
+    return dot;
+}
+
+} // namespace
+
+Store *current_store()
+{
+    char schema[NAMEDATALEN], table[NAMEDATALEN];
+    const char *dot = split_store_name(store_setting);
+    strlcpy(schema, store_setting, Min(sizeof schema, size_t(dot - store_setting) + 1));
+    strlcpy(table, dot + 1, sizeof table);
+
+    Oid nsp = get_namespace_oid(schema, true);
+    Oid relid = OidIsValid(nsp) ? get_relname_relid(table, nsp) : InvalidOid;
+    if (!OidIsValid(relid))
+        unknown_store(schema, table);
+
+    bool found;
+    Store *s = static_cast<Store *>(hash_search(stores, &relid, HASH_ENTER, &found));
+    if (!found)
+        s->stale = true;
+    if (s->stale)
+        load(s, nsp, schema, table);
+    return s;
+}
+
+SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant)
+{
+    PlanKey key{store->events, kind, variant};
+    auto *e = static_cast<PlanEntry *>(hash_search(plans, &key, HASH_FIND, nullptr));
+    return e ? e->plan : nullptr;
+}
+
+SPIPlanPtr keep_plan(const Store *store, Plan kind, uint32 variant,
+                     const char *sql, int nargs, const Oid *argtypes)
+{
+    SPIPlanPtr plan = SPI_prepare(sql, nargs, const_cast<Oid *>(argtypes));
+    if (!plan)
+        elog(ERROR, "act_pg: SPI_prepare failed: %s: %s", SPI_result_code_string(SPI_result), sql);
+    SPI_keepplan(plan);
+    PlanKey key{store->events, kind, variant};
+    auto *e = static_cast<PlanEntry *>(hash_search(plans, &key, HASH_ENTER, nullptr));
+    e->plan = plan;
+    return plan;
+}
+
+namespace {
+
+Datum store_changed(FunctionCallInfo fcinfo)
+{
+    CacheInvalidateRelcacheByRelid(PG_GETARG_OID(0));
+    PG_RETURN_VOID();
+}
+
+} // namespace
+} // namespace act
+
+ACT_FUNCTION(act_store_changed, act::store_changed)
+
+void _PG_init(void)
+{
+    DefineCustomStringVariable(
+        "act.store", "The act_pg store that act_pg's functions use (\"schema.table\").",
+        "Set it per transaction (SET LOCAL) or per role (ALTER ROLE ... SET) to select a tenant's store.",
+        &act::store_setting, "act.events", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "act.writer", "Who commits: the \"by\" field of act_pg's commit notifications.",
+        "Listeners compare it with their own to skip their own commits.",
+        &act::writer_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    MarkGUCPrefixReserved("act");
+
+    HASHCTL ctl = {};
+    ctl.keysize = sizeof(Oid);
+    ctl.entrysize = sizeof(act::Store);
+    act::stores = hash_create("act_pg stores", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+    ctl.keysize = sizeof(act::PlanKey);
+    ctl.entrysize = sizeof(act::PlanEntry);
+    act::plans = hash_create("act_pg plans", 64, &ctl, HASH_ELEM | HASH_BLOBS);
+    CacheRegisterRelcacheCallback(act::forget_store, 0);
+}
