@@ -49,7 +49,7 @@ END $$;
 
 CREATE FUNCTION act.seed(schema name DEFAULT 'act', table_name name DEFAULT 'events', notify boolean DEFAULT false)
 RETURNS regclass
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
     events  text;
     streams text;
@@ -108,7 +108,7 @@ COMMENT ON FUNCTION act.seed(name, name, boolean) IS
 'create the store <schema>.<table_name> (events) and <schema>.<table_name>_streams (subscriptions); idempotent, safe from concurrent sessions';
 
 CREATE FUNCTION act.drop(schema name, table_name name) RETURNS boolean
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET client_min_messages = warning AS $$
 BEGIN
     PERFORM act._check_identifier('schema', schema, 63);
     PERFORM act._check_identifier('table', table_name, 55);

@@ -68,11 +68,12 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
     int32 expected = expecting ? PG_GETARG_INT32(3) : 0;
 
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-    if (count == 0)
-        return Datum(0);
-
     spi::connect();
     Store *store = current_store();
+    if (count == 0) {
+        spi::finish();
+        return Datum(0);
+    }
     lock_stream(store, stream);
     int32 version = stream_version(store, stream);
     if (expecting && expected != version)

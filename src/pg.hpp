@@ -11,6 +11,7 @@ extern "C" {
 #include "catalog/dependency.h"
 #include "common/hashfn.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "commands/async.h"
 #include "commands/sequence.h"
 #include "executor/spi.h"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every act_pg test suite: pg_regress (test/sql), isolation
+# (test/specs) against a throwaway cluster, and TAP (test/t) with clusters
+# of its own. Prints each suite's output, the failures' diffs, and last a
+# line "N passed, N failed" (one per regression file, spec and TAP file).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+if ! tools/build.sh; then
+    echo "build failed"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+out=$(mktemp -d /tmp/act_pg_test.XXXXXX)
+chmod 755 "$out"
+
+# pg_regress and the isolation tester, in a throwaway cluster.
+rm -rf results output_iso regression.diffs regression.out
+export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+pg_virtualenv -v 15 sh -c 'make installcheck ISOLATION=; make installcheck REGRESS=' >"$out/installcheck.log" 2>&1
+cat "$out/installcheck.log"
+for d in regression.diffs output_iso/regression.diffs; do
+    [ -s "$d" ] && { echo "=== $d"; cat "$d"; }
+done
+passed=$(grep -cE '\.\.\. ok' "$out/installcheck.log")
+failed=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$out/installcheck.log")
+
+# TAP: PostgreSQL::Test::Cluster runs initdb, which refuses root, so the
+# tests run as postgres from a copy it can write to.
+if compgen -G "test/t/*.pl" >/dev/null; then
+    cp -r "$root/test" "$out/tap"
+    chown -R postgres: "$out"
+    pgxs=$(/usr/lib/postgresql/15/bin/pg_config --pgxs)
+    perl_lib=$(dirname "$pgxs")/../test/perl
+    runuser -u postgres -- env -C "$out/tap" PATH="/usr/lib/postgresql/15/bin:$PATH" \
+        TESTDIR="$out/tap" PG_REGRESS=/bin/false \
+        prove -I "$perl_lib" t/ >"$out/tap.log" 2>&1
+    cat "$out/tap.log"
+    passed=$((passed + $(grep -cE '^t/.*\.\. ok' "$out/tap.log")))
+    failed=$((failed + $(grep -cE '^t/.*\.\. (Failed|Dubious|not ok)' "$out/tap.log")))
+fi
+
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
