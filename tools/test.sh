@@ -6,6 +6,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# One test run at a time on this machine: runs share the installed
+# extension and pg_virtualenv's cluster name.
+exec 9>/tmp/act_pg.test.lock
+flock 9
 if ! tools/build.sh; then
     echo "build failed"
     echo "0 passed, 1 failed"

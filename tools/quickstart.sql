@@ -1,0 +1,20 @@
+-- act_pg quickstart: one SQL call per operation.
+CREATE EXTENSION act_pg;
+
+-- Commit two events to a new stream (expected_version -1: the stream is new).
+SELECT id, name, stream, version, data
+  FROM act.commit('order-42',
+                  '[{"name":"OrderPlaced","data":{"sku":"A-1","qty":2}},
+                    {"name":"OrderPaid","data":{"amount":40}}]',
+                  meta => '{"correlation":"c-1","causation":{}}',
+                  expected_version => -1);
+
+-- Another writer that read version 1 appends: fine.
+SELECT id, name, version FROM act.commit('order-42', '[{"name":"OrderShipped","data":{}}]', expected_version => 1);
+
+-- A writer that still thinks the stream is at version 1 loses: SQLSTATE AC001.
+SELECT id, name, version FROM act.commit('order-42', '[{"name":"OrderCancelled","data":{}}]', expected_version => 1);
+
+-- Read the stream back, and everything after id 1.
+SELECT id, name, version FROM act.query(stream => 'order-42', stream_exact => true);
+SELECT id, name, stream FROM act.query(after => 1);
