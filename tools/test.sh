@@ -38,8 +38,8 @@ if compgen -G "test/t/*.pl" >/dev/null; then
     pgxs=$(/usr/lib/postgresql/15/bin/pg_config --pgxs)
     perl_lib=$(dirname "$pgxs")/../test/perl
     runuser -u postgres -- env -C "$out/tap" PATH="/usr/lib/postgresql/15/bin:$PATH" \
-        TESTDIR="$out/tap" PG_REGRESS=/bin/false \
-        prove -I "$perl_lib" t/ >"$out/tap.log" 2>&1
+        TESTDIR="$out/tap" PG_REGRESS="$(dirname "$pgxs")/../test/regress/pg_regress" \
+        prove -I "$perl_lib" --ext .pl t/ >"$out/tap.log" 2>&1
     cat "$out/tap.log"
     passed=$((passed + $(grep -cE '^t/.*\.\. ok' "$out/tap.log")))
     failed=$((failed + $(grep -cE '^t/.*\.\. (Failed|Dubious|not ok)' "$out/tap.log")))
