@@ -22,13 +22,19 @@ chmod 755 "$out"
 # pg_regress and the isolation tester, in a throwaway cluster.
 rm -rf results output_iso regression.diffs regression.out
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-pg_virtualenv -v 15 sh -c 'make installcheck ISOLATION=; make installcheck REGRESS=' >"$out/installcheck.log" 2>&1
+pg_virtualenv -v 15 sh -c 'make installcheck ISOLATION=; r=$?; make installcheck REGRESS= || r=1; exit $r' \
+    >"$out/installcheck.log" 2>&1
+installcheck_status=$?
 cat "$out/installcheck.log"
 for d in regression.diffs output_iso/regression.diffs; do
     [ -s "$d" ] && { echo "=== $d"; cat "$d"; }
 done
 passed=$(grep -cE '\.\.\. ok' "$out/installcheck.log")
 failed=$(grep -cE '\.\.\. FAILED|\.\.\. failed' "$out/installcheck.log")
+# A suite that failed before its tests ran (no cluster, no extension) counts too.
+if [ "$installcheck_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+    failed=1
+fi
 
 # TAP: PostgreSQL::Test::Cluster runs initdb, which refuses root, so the
 # tests run as postgres from a copy it can write to.
@@ -41,8 +47,10 @@ if compgen -G "test/t/*.pl" >/dev/null; then
         TESTDIR="$out/tap" PG_REGRESS="$(dirname "$pgxs")/../test/regress/pg_regress" \
         prove -I "$perl_lib" --ext .pl t/ >"$out/tap.log" 2>&1
     cat "$out/tap.log"
-    passed=$((passed + $(grep -cE '^t/.*\.\. ok' "$out/tap.log")))
-    failed=$((failed + $(grep -cE '^t/.*\.\. (Failed|Dubious|not ok)' "$out/tap.log")))
+    # prove: "t/NAME.pl .. ok" per passing file; a failing one is listed
+    # in the summary as "t/NAME.pl (Wstat: ...)".
+    passed=$((passed + $(grep -cE '^t/\S+ \.+ ok$' "$out/tap.log")))
+    failed=$((failed + $(grep -cE '^t/\S+ +\(Wstat' "$out/tap.log")))
 fi
 
 echo "${passed} passed, ${failed} failed"
