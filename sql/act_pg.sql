@@ -189,3 +189,59 @@ SELECT pg_catalog.pg_extension_config_dump('act.stores', $$WHERE (schema, table_
 SELECT pg_catalog.pg_extension_config_dump('act.events', '');
 SELECT pg_catalog.pg_extension_config_dump('act.events_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('act.events_streams', '');
+
+--------------------------------------------------------------------------
+-- Privileges
+--------------------------------------------------------------------------
+-- Only act_pg's functions write a store's tables: they run as the
+-- extension's owner (SECURITY DEFINER) with a pinned search_path, and
+-- nobody else holds INSERT, UPDATE or DELETE on a store. Who may call what
+-- is granted through four roles, each with the rights of the one before:
+--
+--   act_reader  query, max_event_id, query_stats, query_streams
+--   act_writer  + commit
+--   act_worker  + subscribe, claim, ack, block
+--   act_admin   + seed, drop, reset, unblock, prioritize, truncate, restore
+--
+-- Which stores a role may use: SELECT on the store's events table (checked
+-- by every call; GRANT it per tenant). Roles are cluster-wide, so another
+-- database's act_pg may have created them already.
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['act_reader', 'act_writer', 'act_worker', 'act_admin'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END $$;
+GRANT act_reader TO act_writer;
+GRANT act_writer TO act_worker;
+GRANT act_worker TO act_admin;
+GRANT USAGE ON SCHEMA act TO act_reader;
+GRANT SELECT ON act.events, act.events_streams, act.stores TO act_reader;
+
+DO $$
+DECLARE
+    f regprocedure;
+    grants constant text[][] := ARRAY[
+        ['act_reader', 'query'], ['act_reader', 'max_event_id'], ['act_reader', 'query_stats'],
+        ['act_reader', 'query_streams'],
+        ['act_writer', 'commit'],
+        ['act_worker', 'subscribe'], ['act_worker', 'claim'], ['act_worker', 'ack'], ['act_worker', 'block'],
+        ['act_admin', 'seed'], ['act_admin', 'drop'], ['act_admin', 'reset'], ['act_admin', 'unblock'],
+        ['act_admin', 'prioritize'], ['act_admin', 'truncate'], ['act_admin', 'restore']];
+    i int;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'act'::regnamespace LOOP
+        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f);
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+    FOR i IN 1 .. array_length(grants, 1) LOOP
+        FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
+                 WHERE p.pronamespace = 'act'::regnamespace AND p.proname = grants[i][2] LOOP
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, grants[i][1]);
+        END LOOP;
+    END LOOP;
+END $$;

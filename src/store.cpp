@@ -123,6 +123,14 @@ Store *current_store()
     Oid relid = OidIsValid(nsp) ? get_relname_relid(table, nsp) : InvalidOid;
     if (!OidIsValid(relid))
         unknown_store(schema, table);
+    // act_pg's functions run as the extension's owner; the session's role
+    // must be allowed to read the store.
+    if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR,
+                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                 errmsg("permission denied for act_pg store \"%s.%s\"", schema, table),
+                 errhint("A role uses a store when it has SELECT on the store's events table: GRANT SELECT ON %s.%s TO ...",
+                         schema, table)));
 
     bool found;
     Store *s = static_cast<Store *>(hash_search(stores, &relid, HASH_ENTER, &found));
