@@ -3,6 +3,7 @@
 #include "errors.hpp"
 #include "events.hpp"
 #include "fence.hpp"
+#include "notify.hpp"
 #include "spi.hpp"
 #include "store.hpp"
 #include "stream_lock.hpp"
@@ -72,6 +73,7 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
     int64 first_id = fence::allocate(store, count);
     insert(store, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), first_id, stream, version,
            meta, events);
+    notify::committed(store, stream, first_id, events);
     spi::finish();
     return Datum(0);
 }

@@ -139,6 +139,15 @@ int32 check_events(Jsonb *events)
     return n;
 }
 
+char *event_name(Jsonb *events, uint32 i)
+{
+    JsonbValue *e = getIthJsonbValueFromContainer(&events->root, i);
+    JsonbValue name;
+    if (!field(e->val.binary.data, "name", &name) || name.type != jbvString)
+        elog(ERROR, "act_pg: event %u has no name", i);
+    return pnstrdup(name.val.string.val, name.val.string.len);
+}
+
 void check_meta(Jsonb *meta)
 {
     if (!JB_ROOT_IS_OBJECT(meta))

@@ -16,6 +16,9 @@ void check_stream(text *stream);
 // and nothing else. Returns the number of events.
 int32 check_events(Jsonb *events);
 
+// The name of event `i` of an array that check_events accepted.
+char *event_name(Jsonb *events, uint32 i);
+
 // Checks that `meta` is an object.
 void check_meta(Jsonb *meta);
 
