@@ -172,6 +172,52 @@ COMMENT ON FUNCTION act.max_event_id() IS
 'the highest event id of the store that readers may rely on (-1 when empty)';
 
 --------------------------------------------------------------------------
+-- Statistics
+--------------------------------------------------------------------------
+
+CREATE TYPE act.stream_stats AS (
+    stream text,
+    head   act.event,
+    tail   act.event,
+    count  bigint,
+    names  jsonb
+);
+COMMENT ON TYPE act.stream_stats IS 'one stream''s figures, as act.query_stats returns them (tail, count and names only when asked)';
+
+CREATE FUNCTION act.query_stats(
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    tail         boolean DEFAULT false,
+    count        boolean DEFAULT false,
+    names        boolean DEFAULT false,
+    exclude      text[]  DEFAULT NULL,
+    before       bigint  DEFAULT NULL,
+    after        text    DEFAULT NULL,
+    max_rows     int     DEFAULT NULL)
+RETURNS SETOF act.stream_stats
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_query_stats';
+COMMENT ON FUNCTION act.query_stats(text[], text, boolean, boolean, boolean, boolean, text[], bigint, text, int) IS
+'per stream with events: head (latest event), and on request tail, count and names {"Name": n}; streams (exact names) or stream (regex, or exact with stream_exact); exclude names, before an id; paged by stream name with after and max_rows';
+
+-- The plan of the statement act.query_stats runs for the same arguments
+-- (EXPLAIN (COSTS OFF)): the regression suite shows it.
+CREATE FUNCTION act._query_stats_plan(
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    tail         boolean DEFAULT false,
+    count        boolean DEFAULT false,
+    names        boolean DEFAULT false,
+    exclude      text[]  DEFAULT NULL,
+    before       bigint  DEFAULT NULL,
+    after        text    DEFAULT NULL,
+    max_rows     int     DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_query_stats_plan';
+REVOKE ALL ON FUNCTION act._query_stats_plan(text[], text, boolean, boolean, boolean, boolean, text[], bigint, text, int) FROM PUBLIC;
+
+--------------------------------------------------------------------------
 -- The boundary self-test (for the regression suite only)
 --------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ enum class Plan : uint32 {
     insert_events,
     query,
     max_event_id,
+    stats,
 };
 SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant);
 // Prepares `sql`, keeps it, and caches it under (store, kind, variant).
