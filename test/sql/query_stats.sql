@@ -110,3 +110,4 @@ SELECT * FROM act._query_stats_plan(count => true, names => true, tail => true);
 SELECT stream, (head).version AS head, (tail).version AS tail
   FROM act.query_stats(tail => true, exclude => '{B}', before => 1000, after => 's-010', max_rows => 3);
 RESET act.store;
+SELECT act.drop('qs', 'events'), act.drop('qs_plan', 'events');
