@@ -2,9 +2,9 @@
 //
 // Two plans, chosen by what is asked:
 //  - heads (and tails) alone: the streams are enumerated through the
-//    (stream, version) index, one hop per distinct stream (or taken from
-//    the caller's list), and each stream's head and tail are one index
-//    probe each. The cost grows with the streams, never with the events.
+//    (stream, version) index, one probe per distinct stream that also
+//    yields its tail (or taken from the caller's list), and each head is
+//    one more probe. The cost grows with the streams, never with the events.
 //  - count or names: one scan of the matching events, grouped by stream
 //    (and name); each stream's head and tail are then the same probes.
 #include "boundary.hpp"
@@ -52,19 +52,20 @@ void append_event_filters(StringInfo sql, uint32 shape)
         appendStringInfo(sql, " AND id < $%d", p_before);
 }
 
-// The head and tail columns, from the joins of append_ends.
-void append_columns(StringInfo sql, uint32 shape)
+// The head and tail columns: the head from the probe `h`, the tail from
+// `tail` when asked.
+void append_columns(StringInfo sql, uint32 shape, const char *tail)
 {
     append_event(sql, "h");
     appendStringInfoString(sql, ", ");
     if (shape & with_tail)
-        append_event(sql, "t");
+        append_event(sql, tail);
     else
         appendStringInfoString(sql, "NULL::act.event");
 }
 
-// Joins to each stream `s` its head (highest version, which within a
-// stream is the highest id) or its tail: one probe of the (stream,
+// Joins to each stream `s` its head `h` (highest version, which within a
+// stream is the highest id) or its tail `t`: one probe of the (stream,
 // version) index.
 void append_end(StringInfo sql, const Store *store, uint32 shape, bool head)
 {
@@ -81,45 +82,64 @@ void append_ends(StringInfo sql, const Store *store, uint32 shape)
         append_end(sql, store, shape, false);
 }
 
-const char *heads_sql(const Store *store, uint32 shape)
+// Heads of the streams given by name (a list, or one exact stream).
+const char *listed_heads_sql(const Store *store, uint32 shape)
 {
     StringInfoData sql;
     initStringInfo(&sql);
-    if (shape & (by_list | by_stream)) {
-        appendStringInfoString(&sql, "SELECT s.stream, ");
-    } else {
-        // A loose index scan: each step finds the next distinct stream.
-        appendStringInfo(&sql,
-                         "WITH RECURSIVE s(stream) AS ("
-                         "(SELECT stream FROM %1$s WHERE true%2$s ORDER BY stream LIMIT 1)"
-                         " UNION ALL"
-                         " SELECT (SELECT e.stream FROM %1$s e WHERE e.stream > s.stream ORDER BY e.stream LIMIT 1)"
-                         " FROM s WHERE s.stream IS NOT NULL)"
-                         " SELECT s.stream, ",
-                         store->events_sql, (shape & by_after) ? psprintf(" AND stream > $%d", p_after) : "");
-    }
-    append_columns(&sql, shape);
+    appendStringInfoString(&sql, "SELECT s.stream, ");
+    append_columns(&sql, shape, "t");
     appendStringInfoString(&sql, ", NULL::bigint, NULL::jsonb FROM ");
-    if (shape & by_list)
+    const char *name;
+    if (shape & by_list) {
         appendStringInfo(&sql, "(SELECT DISTINCT x AS stream FROM unnest($%d) x WHERE x IS NOT NULL", p_streams);
-    else if (shape & by_stream)
-        appendStringInfo(&sql, "(SELECT $%d AS stream WHERE true", p_stream);
-    else
-        appendStringInfoString(&sql, "s");
-    if (shape & (by_list | by_stream)) {
-        if (shape & by_after)
-            appendStringInfo(&sql, " AND %s > $%d", (shape & by_list) ? "x" : psprintf("$%d", p_stream), p_after);
-        appendStringInfoString(&sql, ") s");
+        name = "x";
+    } else {
+        name = psprintf("$%d", p_stream);
+        appendStringInfo(&sql, "(SELECT %s AS stream WHERE true", name);
     }
+    if (shape & by_after)
+        appendStringInfo(&sql, " AND %s > $%d", name, p_after);
+    appendStringInfoString(&sql, ") s");
     append_ends(&sql, store, shape);
-    if (shape & by_regex)
-        appendStringInfo(&sql, " WHERE s.stream IS NOT NULL AND s.stream ~ $%d", p_stream);
-    else if (!(shape & (by_list | by_stream)))
-        appendStringInfoString(&sql, " WHERE s.stream IS NOT NULL");
-    // The recursive scan yields the streams in order, and the nested loops
-    // keep it: only a list needs sorting.
     if (shape & by_list)
         appendStringInfoString(&sql, " ORDER BY s.stream");
+    if (shape & limited)
+        appendStringInfo(&sql, " LIMIT $%d", p_max_rows);
+    return sql.data;
+}
+
+// Heads of every stream (or those matching the regex): a loose index scan
+// whose each step is one probe that finds the next stream with a
+// qualifying event together with that event, its tail. The head is then
+// one more probe. The regex is tested on the streams found, not inside the
+// probe, which would walk every event of the streams that do not match.
+const char *heads_sql(const Store *store, uint32 shape)
+{
+    if (shape & (by_list | by_stream))
+        return listed_heads_sql(store, shape);
+    StringInfoData filters;
+    initStringInfo(&filters);
+    append_event_filters(&filters, shape);
+
+    StringInfoData sql;
+    initStringInfo(&sql);
+    appendStringInfo(&sql,
+                     "WITH RECURSIVE s AS ("
+                     "(SELECT %1$s FROM %2$s WHERE true%3$s%4$s ORDER BY stream, version LIMIT 1)"
+                     " UNION ALL"
+                     " SELECT n.* FROM s CROSS JOIN LATERAL (SELECT %1$s FROM %2$s e"
+                     " WHERE e.stream > s.stream%4$s ORDER BY e.stream, e.version LIMIT 1) n)"
+                     " SELECT s.stream, ",
+                     event_columns, store->events_sql,
+                     (shape & by_after) ? psprintf(" AND stream > $%d", p_after) : "", filters.data);
+    append_columns(&sql, shape, "s");
+    appendStringInfoString(&sql, ", NULL::bigint, NULL::jsonb FROM s");
+    append_end(&sql, store, shape, true);
+    if (shape & by_regex)
+        appendStringInfo(&sql, " WHERE s.stream ~ $%d", p_stream);
+    // The recursive scan yields the streams in order, and the nested loop
+    // keeps it.
     if (shape & limited)
         appendStringInfo(&sql, " LIMIT $%d", p_max_rows);
     return sql.data;
@@ -143,7 +163,7 @@ const char *scan_sql(const Store *store, uint32 shape)
     StringInfoData sql;
     initStringInfo(&sql);
     appendStringInfoString(&sql, "SELECT s.stream, ");
-    append_columns(&sql, shape);
+    append_columns(&sql, shape, "t");
     appendStringInfo(&sql, ", %s, %s FROM (", (shape & with_count) ? "s.count" : "NULL::bigint",
                      (shape & with_names) ? "s.names" : "NULL::jsonb");
     if (shape & with_names)
