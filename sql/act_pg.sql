@@ -218,6 +218,22 @@ LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_query_stats_plan';
 REVOKE ALL ON FUNCTION act._query_stats_plan(text[], text, boolean, boolean, boolean, boolean, text[], bigint, text, int) FROM PUBLIC;
 
 --------------------------------------------------------------------------
+-- Maintenance
+--------------------------------------------------------------------------
+
+CREATE TYPE act.truncated AS (
+    stream    text,
+    deleted   bigint,
+    committed act.event
+);
+COMMENT ON TYPE act.truncated IS 'one stream emptied by act.truncate: how many events it lost, and the event that now starts it';
+
+CREATE FUNCTION act.truncate(targets jsonb) RETURNS SETOF act.truncated
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_truncate';
+COMMENT ON FUNCTION act.truncate(jsonb) IS
+'for each target {"stream", "snapshot"?, "meta"?}: delete the stream''s events and subscription, then write __snapshot__ (the snapshot as data) or __tombstone__ at version 0; one transaction';
+
+--------------------------------------------------------------------------
 -- The boundary self-test (for the regression suite only)
 --------------------------------------------------------------------------
 

@@ -6,6 +6,16 @@
 
 namespace act::events {
 
+// The value of `key` in `object`, copied to `out`; nullptr when absent.
+const JsonbValue *field(JsonbContainer *object, const char *key, JsonbValue *out);
+
+// Whether `v` is a JSON object.
+bool is_object(const JsonbValue &v);
+
+// The first key of `object` that is not in `known` (a nullptr-terminated
+// list), or nullptr.
+char *unknown_key(JsonbContainer *object, const char *const *known);
+
 // Longest stream or event name, in bytes: both are index keys.
 constexpr int max_name_bytes = 1024;
 

@@ -13,11 +13,16 @@ uint32 stream_lock_key(text *stream)
                       int(VARSIZE_ANY_EXHDR(stream)));
 }
 
-void lock_stream(const Store *store, text *stream)
+void lock_stream_key(const Store *store, uint32 key)
 {
     LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, store->events, stream_lock_key(stream), stream_tag);
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, store->events, key, stream_tag);
     LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+void lock_stream(const Store *store, text *stream)
+{
+    lock_stream_key(store, stream_lock_key(stream));
 }
 
 } // namespace act

@@ -12,7 +12,9 @@ namespace act {
 void lock_stream(const Store *store, text *stream);
 
 // The lock's key for `stream`. A caller that locks several streams takes
-// them in ascending key order, so two such callers never deadlock.
+// them in ascending key order with lock_stream_key, so two such callers
+// never deadlock.
 uint32 stream_lock_key(text *stream);
+void lock_stream_key(const Store *store, uint32 key);
 
 } // namespace act
