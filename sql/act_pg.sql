@@ -233,6 +233,19 @@ LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_truncate';
 COMMENT ON FUNCTION act.truncate(jsonb) IS
 'for each target {"stream", "snapshot"?, "meta"?}: delete the stream''s events and subscription, then write __snapshot__ (the snapshot as data) or __tombstone__ at version 0; one transaction';
 
+CREATE FUNCTION act.restore(source regclass) RETURNS bigint
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_restore';
+COMMENT ON FUNCTION act.restore(regclass) IS
+'replace the store''s events with those of a table or view (columns id, name, data, stream, version, created, meta), renumbered from 1 in id order; subscriptions wiped; one transaction; returns the number of events';
+
+-- One event of act.restore's source, checked (an error names its source id),
+-- with meta.causation.event.id set to caused_by when that is not NULL.
+-- Called by the statement act.restore runs, as its caller.
+CREATE FUNCTION act._restore_meta(id bigint, previous_id bigint, name text, data jsonb, stream text,
+                                  version int, created timestamptz, meta jsonb, caused_by bigint)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE AS 'MODULE_PATHNAME', 'act_restore_meta';
+
 --------------------------------------------------------------------------
 -- The boundary self-test (for the regression suite only)
 --------------------------------------------------------------------------
