@@ -172,6 +172,81 @@ COMMENT ON FUNCTION act.max_event_id() IS
 'the highest event id of the store that readers may rely on (-1 when empty)';
 
 --------------------------------------------------------------------------
+-- Statistics
+--------------------------------------------------------------------------
+
+CREATE TYPE act.stream_stats AS (
+    stream text,
+    head   act.event,
+    tail   act.event,
+    count  bigint,
+    names  jsonb
+);
+COMMENT ON TYPE act.stream_stats IS 'one stream''s figures, as act.query_stats returns them (tail, count and names only when asked)';
+
+CREATE FUNCTION act.query_stats(
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    tail         boolean DEFAULT false,
+    count        boolean DEFAULT false,
+    names        boolean DEFAULT false,
+    exclude      text[]  DEFAULT NULL,
+    before       bigint  DEFAULT NULL,
+    after        text    DEFAULT NULL,
+    max_rows     int     DEFAULT NULL)
+RETURNS SETOF act.stream_stats
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_query_stats';
+COMMENT ON FUNCTION act.query_stats(text[], text, boolean, boolean, boolean, boolean, text[], bigint, text, int) IS
+'per stream with events: head (latest event), and on request tail, count and names {"Name": n}; streams (exact names) or stream (regex, or exact with stream_exact); exclude names, before an id; paged by stream name with after and max_rows';
+
+-- The plan of the statement act.query_stats runs for the same arguments
+-- (EXPLAIN (COSTS OFF)): the regression suite shows it.
+CREATE FUNCTION act._query_stats_plan(
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    tail         boolean DEFAULT false,
+    count        boolean DEFAULT false,
+    names        boolean DEFAULT false,
+    exclude      text[]  DEFAULT NULL,
+    before       bigint  DEFAULT NULL,
+    after        text    DEFAULT NULL,
+    max_rows     int     DEFAULT NULL)
+RETURNS SETOF text
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_query_stats_plan';
+REVOKE ALL ON FUNCTION act._query_stats_plan(text[], text, boolean, boolean, boolean, boolean, text[], bigint, text, int) FROM PUBLIC;
+
+--------------------------------------------------------------------------
+-- Maintenance
+--------------------------------------------------------------------------
+
+CREATE TYPE act.truncated AS (
+    stream    text,
+    deleted   bigint,
+    committed act.event
+);
+COMMENT ON TYPE act.truncated IS 'one stream emptied by act.truncate: how many events it lost, and the event that now starts it';
+
+CREATE FUNCTION act.truncate(targets jsonb) RETURNS SETOF act.truncated
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_truncate';
+COMMENT ON FUNCTION act.truncate(jsonb) IS
+'for each target {"stream", "snapshot"?, "meta"?}: delete the stream''s events and subscription, then write __snapshot__ (the snapshot as data) or __tombstone__ at version 0; one transaction';
+
+CREATE FUNCTION act.restore(source regclass) RETURNS bigint
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_restore';
+COMMENT ON FUNCTION act.restore(regclass) IS
+'replace the store''s events with those of a table or view (columns id, name, data, stream, version, created, meta), renumbered from 1 in id order; subscriptions wiped; one transaction; returns the number of events';
+
+-- One event of act.restore's source, checked (an error names its source id),
+-- with meta.causation.event.id set to caused_by when that is not NULL.
+-- Called by the statement act.restore runs, as its caller.
+CREATE FUNCTION act._restore_meta(id bigint, previous_id bigint, name text, data jsonb, stream text,
+                                  version int, created timestamptz, meta jsonb, caused_by bigint)
+RETURNS jsonb
+LANGUAGE c IMMUTABLE AS 'MODULE_PATHNAME', 'act_restore_meta';
+
+--------------------------------------------------------------------------
 -- The boundary self-test (for the regression suite only)
 --------------------------------------------------------------------------
 

@@ -1,7 +1,6 @@
 #include "events.hpp"
 
 namespace act::events {
-namespace {
 
 const JsonbValue *field(JsonbContainer *object, const char *key, JsonbValue *out)
 {
@@ -22,17 +21,7 @@ bool is_object(const JsonbValue &v)
     return v.type == jbvBinary && JsonContainerIsObject(v.val.binary.data);
 }
 
-[[noreturn]] void bad_event(int index, const char *problem)
-{
-    ereport(ERROR,
-            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-             errmsg("invalid event at index %d: %s", index, problem),
-             errhint("Each event is an object {\"name\": \"EventName\", \"data\": {...}}.")));
-    pg_unreachable();
-}
-
-// The first key of `object` that is neither "name" nor "data".
-char *unknown_key(JsonbContainer *object)
+char *unknown_key(JsonbContainer *object, const char *const *known)
 {
     JsonbIterator *it = JsonbIteratorInit(object);
     JsonbValue v;
@@ -40,12 +29,24 @@ char *unknown_key(JsonbContainer *object)
     while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
         if (token != WJB_KEY)
             continue;
-        bool known = (v.val.string.len == 4 && (memcmp(v.val.string.val, "name", 4) == 0 ||
-                                                memcmp(v.val.string.val, "data", 4) == 0));
-        if (!known)
+        bool is_known = false;
+        for (const char *const *k = known; *k && !is_known; k++)
+            is_known = size_t(v.val.string.len) == strlen(*k) && memcmp(v.val.string.val, *k, v.val.string.len) == 0;
+        if (!is_known)
             return pnstrdup(v.val.string.val, v.val.string.len);
     }
-    return pstrdup("?");
+    return nullptr;
+}
+
+namespace {
+
+[[noreturn]] void bad_event(int index, const char *problem)
+{
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+             errmsg("invalid event at index %d: %s", index, problem),
+             errhint("Each event is an object {\"name\": \"EventName\", \"data\": {...}}.")));
+    pg_unreachable();
 }
 
 // Whether JSON text holds the escape \u0000. Backslashes only occur in
@@ -132,11 +133,22 @@ int32 check_events(Jsonb *events)
             bad_event(i, "field \"data\" is missing");
         if (!is_object(v))
             bad_event(i, "field \"data\" is not an object");
+        // Both fields are there: a third is unknown.
+        static const char *const known[] = {"name", "data", nullptr};
         if (JsonContainerSize(object) != 2)
-            bad_event(i, psprintf("unknown field \"%s\"", unknown_key(object)));
+            bad_event(i, psprintf("unknown field \"%s\"", unknown_key(object, known)));
         pfree(e);
     }
     return n;
+}
+
+char *event_name(Jsonb *events, uint32 i)
+{
+    JsonbValue *e = getIthJsonbValueFromContainer(&events->root, i);
+    JsonbValue name;
+    if (!field(e->val.binary.data, "name", &name) || name.type != jbvString)
+        elog(ERROR, "act_pg: event %u has no name", i);
+    return pnstrdup(name.val.string.val, name.val.string.len);
 }
 
 void check_meta(Jsonb *meta)

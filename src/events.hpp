@@ -6,6 +6,16 @@
 
 namespace act::events {
 
+// The value of `key` in `object`, copied to `out`; nullptr when absent.
+const JsonbValue *field(JsonbContainer *object, const char *key, JsonbValue *out);
+
+// Whether `v` is a JSON object.
+bool is_object(const JsonbValue &v);
+
+// The first key of `object` that is not in `known` (a nullptr-terminated
+// list), or nullptr.
+char *unknown_key(JsonbContainer *object, const char *const *known);
+
 // Longest stream or event name, in bytes: both are index keys.
 constexpr int max_name_bytes = 1024;
 
@@ -15,6 +25,9 @@ void check_stream(text *stream);
 // Checks `events`: an array of {"name": non-empty string, "data": object}
 // and nothing else. Returns the number of events.
 int32 check_events(Jsonb *events);
+
+// The name of event `i` of an array that check_events accepted.
+char *event_name(Jsonb *events, uint32 i);
 
 // Checks that `meta` is an object.
 void check_meta(Jsonb *meta);

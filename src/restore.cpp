@@ -1,0 +1,180 @@
+// act.restore: wipe the store and load a sequence of events from a table
+// or view, in one transaction.
+//
+// The events are read by one INSERT ... SELECT, so they stream through the
+// executor: sorts, the numbered copy and the hash join of causation ids
+// spill to disk past work_mem, and nothing holds the whole source in
+// memory. The wipe is TRUNCATE ... RESTART IDENTITY, which PostgreSQL
+// undoes with the transaction, sequence included: any error leaves the
+// store as it was.
+//
+// The fence: restore renumbers every id, so it must run alone. It takes
+// the sequence's lock first (waiting for every writer that drew ids, and
+// stopping new draws), then both tables' ACCESS EXCLUSIVE locks (waiting
+// for every reader and writer in flight). Until it commits, nobody reads
+// or writes the store; readers' horizons then start from the new ids.
+#include "boundary.hpp"
+#include "errors.hpp"
+#include "events.hpp"
+#include "spi.hpp"
+#include "store.hpp"
+
+namespace act {
+namespace {
+
+// Whether `sql` reads the store's own tables: restore would wipe its source.
+bool reads_store(const Store *store, const char *sql)
+{
+    SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
+    if (!plan)
+        elog(ERROR, "act_pg: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    bool reads = false;
+    ListCell *lc;
+    foreach (lc, SPI_plan_get_plan_sources(plan)) {
+        auto *source = static_cast<CachedPlanSource *>(lfirst(lc));
+        reads = reads || list_member_oid(source->relationOids, store->events) ||
+                list_member_oid(source->relationOids, store->streams);
+    }
+    SPI_freeplan(plan);
+    return reads;
+}
+
+// The source's events numbered from 1 in id order (n.new_id) and inserted
+// in that order; act._restore_meta checks each and rewrites its
+// meta.causation.event.id to the new id of the source event it names
+// (c.new_id, found by a hash join that spills to disk when large).
+const char *load_sql(const Store *store, const char *source)
+{
+    return psprintf(
+        "WITH n AS MATERIALIZED ("
+        "SELECT row_number() OVER w AS new_id, lag(s.id::bigint) OVER w AS previous_id, s.id::bigint AS id,"
+        " s.name::text AS name, s.data::jsonb AS data, s.stream::text AS stream, s.version::int AS version,"
+        " s.created::timestamptz AS created, s.meta::jsonb AS meta"
+        " FROM %2$s s WINDOW w AS (ORDER BY s.id::bigint))"
+        " INSERT INTO %1$s (id, name, data, stream, version, created, meta)"
+        " SELECT n.new_id, n.name, n.data, n.stream, n.version, n.created,"
+        " act._restore_meta(n.id, n.previous_id, n.name, n.data, n.stream, n.version, n.created, n.meta, c.new_id)"
+        " FROM n LEFT JOIN n c ON to_jsonb(c.id) = n.meta #> '{causation,event,id}'"
+        " ORDER BY n.new_id",
+        store->events_sql, source);
+}
+
+// The source must have act.event's columns; any type that casts to theirs.
+void check_columns(Oid source, const char *name)
+{
+    static const char *const columns[] = {"id", "name", "data", "stream", "version", "created", "meta"};
+    for (const char *column : columns)
+        if (get_attnum(source, column) == InvalidAttrNumber)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("the restore source %s has no column \"%s\"", name, column),
+                            errhint("A source has the columns of act.event: id, name, data, stream, version, created, meta.")));
+}
+
+void restore_context(void *source)
+{
+    errcontext("act.restore from %s", static_cast<const char *>(source));
+}
+
+Datum restore(FunctionCallInfo fcinfo)
+{
+    require_arg(fcinfo, 0, "source");
+    Oid source_oid = PG_GETARG_OID(0);
+    spi::connect();
+    Store *store = current_store();
+    char *rel_name = get_rel_name(source_oid);
+    if (!rel_name)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", source_oid)));
+    const char *source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source_oid)), rel_name);
+    check_columns(source_oid, source);
+    if (reads_store(store, psprintf("SELECT FROM %s", source)))
+        ereport(ERROR,
+                (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                 errmsg("the restore source %s reads the store %s it would replace", source, store->events_sql),
+                 errhint("Copy the events first, e.g. CREATE TABLE backup AS TABLE %s, and restore from the copy.",
+                         store->events_sql)));
+
+    LockRelationOid(store->sequence, AccessExclusiveLock);
+    LockRelationOid(store->events, AccessExclusiveLock);
+    LockRelationOid(store->streams, AccessExclusiveLock);
+    if (SPI_execute(psprintf("TRUNCATE %s, %s RESTART IDENTITY", store->events_sql, store->streams_sql), false, 0) !=
+        SPI_OK_UTILITY)
+        elog(ERROR, "act_pg: truncating the store failed");
+
+    ErrorContextCallback context;
+    context.callback = restore_context;
+    context.arg = const_cast<char *>(source);
+    context.previous = error_context_stack;
+    error_context_stack = &context;
+    if (SPI_execute(load_sql(store, source), false, 0) != SPI_OK_INSERT)
+        elog(ERROR, "act_pg: restoring the events failed");
+    int64 restored = int64(SPI_processed);
+    error_context_stack = context.previous;
+
+    // The next commit continues after the last restored id.
+    if (restored > 0)
+        DirectFunctionCall2(setval_oid, ObjectIdGetDatum(store->sequence), Int64GetDatum(restored));
+    spi::finish();
+    PG_RETURN_INT64(restored);
+}
+
+[[noreturn]] void bad_source_event(FunctionCallInfo fcinfo, const char *problem)
+{
+    const char *id = PG_ARGISNULL(0) ? "NULL" : psprintf(INT64_FORMAT, PG_GETARG_INT64(0));
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("invalid event in the restore source: id %s: %s", id, problem),
+                    errdetail("Nothing was restored: the store is as it was.")));
+    pg_unreachable();
+}
+
+bool is_name(FunctionCallInfo fcinfo, int arg)
+{
+    if (PG_ARGISNULL(arg))
+        return false;
+    size_t len = VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(arg));
+    return len > 0 && len <= size_t(events::max_name_bytes);
+}
+
+bool is_object(FunctionCallInfo fcinfo, int arg)
+{
+    return !PG_ARGISNULL(arg) && JB_ROOT_IS_OBJECT(PG_GETARG_JSONB_P(arg));
+}
+
+// act._restore_meta(id, previous_id, name, data, stream, version, created,
+// meta, caused_by): checks one event of a restore source as act.commit
+// would, and returns its meta, with causation.event.id set to caused_by
+// when that is not NULL.
+Datum restore_meta(FunctionCallInfo fcinfo)
+{
+    enum { id, previous_id, name, data, stream, version, created, meta, caused_by };
+    if (PG_ARGISNULL(id))
+        bad_source_event(fcinfo, "id is null");
+    if (!PG_ARGISNULL(previous_id) && PG_GETARG_INT64(previous_id) == PG_GETARG_INT64(id))
+        bad_source_event(fcinfo, "id is not unique in the source");
+    if (!is_name(fcinfo, name))
+        bad_source_event(fcinfo, psprintf("name is not a name of 1 to %d bytes", events::max_name_bytes));
+    if (!is_object(fcinfo, data))
+        bad_source_event(fcinfo, "data is not an object");
+    if (!is_name(fcinfo, stream))
+        bad_source_event(fcinfo, psprintf("stream is not a name of 1 to %d bytes", events::max_name_bytes));
+    if (PG_ARGISNULL(version) || PG_GETARG_INT32(version) < 0)
+        bad_source_event(fcinfo, "version is not a number from 0");
+    if (PG_ARGISNULL(created))
+        bad_source_event(fcinfo, "created is null");
+    if (!is_object(fcinfo, meta))
+        bad_source_event(fcinfo, "meta is not an object");
+    if (PG_ARGISNULL(caused_by))
+        PG_RETURN_DATUM(PG_GETARG_DATUM(meta));
+    Datum path[] = {CStringGetTextDatum("causation"), CStringGetTextDatum("event"), CStringGetTextDatum("id")};
+    ArrayType *keys = construct_array(path, lengthof(path), TEXTOID, -1, false, TYPALIGN_INT);
+    JsonbValue new_id;
+    new_id.type = jbvNumeric;
+    new_id.val.numeric = int64_to_numeric(PG_GETARG_INT64(caused_by));
+    PG_RETURN_DATUM(DirectFunctionCall4(jsonb_set, PG_GETARG_DATUM(meta), PointerGetDatum(keys),
+                                        JsonbPGetDatum(JsonbValueToJsonb(&new_id)), BoolGetDatum(false)));
+}
+
+} // namespace
+} // namespace act
+
+ACT_FUNCTION(act_restore, act::restore)
+ACT_FUNCTION(act_restore_meta, act::restore_meta)

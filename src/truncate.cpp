@@ -1,0 +1,170 @@
+// act.truncate: empty streams and seed each with a snapshot or a tombstone.
+#include "boundary.hpp"
+#include "errors.hpp"
+#include "events.hpp"
+#include "fence.hpp"
+#include "notify.hpp"
+#include "spi.hpp"
+#include "store.hpp"
+#include "stream_lock.hpp"
+
+namespace act {
+namespace {
+
+// One element of `targets`, checked.
+struct Target {
+    text *stream;
+    Jsonb *snapshot;  // nullptr: a tombstone
+    Jsonb *meta;      // nullptr: the default meta
+    uint32 lock_key;
+};
+
+[[noreturn]] void bad_target(int index, const char *problem)
+{
+    ereport(ERROR,
+            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+             errmsg("invalid truncate target at index %d: %s", index, problem),
+             errhint("Each target is an object {\"stream\": \"name\", \"snapshot\"?: {...}, \"meta\"?: {...}}.")));
+    pg_unreachable();
+}
+
+// An optional object field: absent or JSON null gives nullptr.
+Jsonb *optional_object(int index, JsonbContainer *object, const char *key)
+{
+    JsonbValue v;
+    if (!events::field(object, key, &v) || v.type == jbvNull)
+        return nullptr;
+    if (!events::is_object(v))
+        bad_target(index, psprintf("field \"%s\" is not an object", key));
+    return JsonbValueToJsonb(&v);
+}
+
+Target *check_targets(Jsonb *targets, int32 *count)
+{
+    if (!JB_ROOT_IS_ARRAY(targets) || JB_ROOT_IS_SCALAR(targets))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("targets must be a JSON array"),
+                        errhint("Pass [{\"stream\": \"name\", \"snapshot\"?: {...}, \"meta\"?: {...}}, ...].")));
+    int32 n = int32(JB_ROOT_COUNT(targets));
+    Target *checked = static_cast<Target *>(palloc0(sizeof(Target) * Max(n, 1)));
+    for (int32 i = 0; i < n; i++) {
+        JsonbValue *e = getIthJsonbValueFromContainer(&targets->root, uint32(i));
+        if (!events::is_object(*e))
+            bad_target(i, "not an object");
+        JsonbContainer *object = e->val.binary.data;
+        static const char *const known[] = {"stream", "snapshot", "meta", nullptr};
+        if (const char *key = events::unknown_key(object, known))
+            bad_target(i, psprintf("unknown field \"%s\"", key));
+        JsonbValue v;
+        if (!events::field(object, "stream", &v))
+            bad_target(i, "field \"stream\" is missing");
+        if (v.type != jbvString)
+            bad_target(i, "field \"stream\" is not a string");
+        if (v.val.string.len == 0)
+            bad_target(i, "field \"stream\" is empty");
+        if (v.val.string.len > events::max_name_bytes)
+            bad_target(i, psprintf("field \"stream\" is too long: %d bytes (at most %d)", v.val.string.len,
+                                   events::max_name_bytes));
+        Target &t = checked[i];
+        t.stream = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
+        t.snapshot = optional_object(i, object, "snapshot");
+        t.meta = optional_object(i, object, "meta");
+        t.lock_key = stream_lock_key(t.stream);
+        for (int32 j = 0; j < i; j++)
+            if (checked[j].lock_key == t.lock_key && VARSIZE_ANY_EXHDR(checked[j].stream) == VARSIZE_ANY_EXHDR(t.stream) &&
+                memcmp(VARDATA_ANY(checked[j].stream), VARDATA_ANY(t.stream), VARSIZE_ANY_EXHDR(t.stream)) == 0)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                errmsg("invalid truncate target at index %d: stream \"%s\" is also the target at index %d",
+                                       i, text_to_cstring(t.stream), j),
+                                errhint("Give each stream once.")));
+        pfree(e);
+    }
+    *count = n;
+    return checked;
+}
+
+int compare_lock_keys(const void *a, const void *b)
+{
+    uint32 x = *static_cast<const uint32 *>(a), y = *static_cast<const uint32 *>(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+// Takes every target's stream lock, in key order: two truncates of the
+// same streams listed in different orders then never deadlock.
+void lock_streams(const Store *store, const Target *targets, int32 count)
+{
+    uint32 *keys = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(count, 1)));
+    for (int32 i = 0; i < count; i++)
+        keys[i] = targets[i].lock_key;
+    qsort(keys, size_t(count), sizeof(uint32), compare_lock_keys);
+    for (int32 i = 0; i < count; i++)
+        if (i == 0 || keys[i] != keys[i - 1])
+            lock_stream_key(store, keys[i]);
+    pfree(keys);
+}
+
+// Runs `sql` (a statement of one text parameter, the stream) and returns
+// the number of rows it processed.
+uint64 delete_stream_rows(const Store *store, Plan kind, const char *sql, text *stream)
+{
+    SPIPlanPtr plan = cached_plan(store, kind, 0);
+    if (!plan) {
+        Oid types[] = {TEXTOID};
+        plan = keep_plan(store, kind, 0, sql, 1, types);
+    }
+    Datum args[] = {PointerGetDatum(stream)};
+    return spi::execute(plan, args, nullptr);
+}
+
+void seed(const Store *store, ReturnSetInfo *rsinfo, int64 id, const Target &t, const char *name,
+          uint64 deleted, Jsonb *default_meta)
+{
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_seed, 0);
+    if (!plan) {
+        Oid types[] = {INT8OID, TEXTOID, JSONBOID, TEXTOID, JSONBOID, INT8OID};
+        plan = keep_plan(store, Plan::truncate_seed, 0,
+                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta)"
+                                  " VALUES ($1, $2, $3, $4, 0, $5)"
+                                  " RETURNING stream, $6, ROW(id, name, data, stream, version, created, meta)::act.event",
+                                  store->events_sql),
+                         lengthof(types), types);
+    }
+    Jsonb *data = t.snapshot ? t.snapshot
+                             : DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+    Datum args[] = {Int64GetDatum(id), CStringGetTextDatum(name), JsonbPGetDatum(data), PointerGetDatum(t.stream),
+                    JsonbPGetDatum(t.meta ? t.meta : default_meta), Int64GetDatum(int64(deleted))};
+    spi::rows_into(plan, args, nullptr, rsinfo, false);
+}
+
+Datum truncate(FunctionCallInfo fcinfo)
+{
+    require_arg(fcinfo, 0, "targets");
+    int32 count;
+    Target *targets = check_targets(PG_GETARG_JSONB_P(0), &count);
+    Jsonb *default_meta =
+        DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{\"correlation\": \"\", \"causation\": {}}")));
+    auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+
+    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+    spi::connect();
+    Store *store = current_store();
+    lock_streams(store, targets, count);
+    for (int32 i = 0; i < count; i++) {
+        CHECK_FOR_INTERRUPTS();
+        const Target &t = targets[i];
+        uint64 deleted = delete_stream_rows(store, Plan::truncate_events,
+                                            psprintf("DELETE FROM %s WHERE stream = $1", store->events_sql), t.stream);
+        delete_stream_rows(store, Plan::truncate_subscription,
+                           psprintf("DELETE FROM %s WHERE stream = $1", store->streams_sql), t.stream);
+        const char *name = t.snapshot ? "__snapshot__" : "__tombstone__";
+        int64 id = fence::allocate(store, 1);
+        seed(store, rsinfo, id, t, name, deleted, default_meta);
+        notify::seeded(store, t.stream, id, name);
+    }
+    spi::finish();
+    return Datum(0);
+}
+
+} // namespace
+} // namespace act
+
+ACT_FUNCTION(act_truncate, act::truncate)
