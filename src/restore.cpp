@@ -85,6 +85,11 @@ Datum restore(FunctionCallInfo fcinfo)
     if (!rel_name)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", source_oid)));
     const char *source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source_oid)), rel_name);
+    // restore runs as the extension's owner: the session's role must be
+    // allowed to read the source itself.
+    if (pg_class_aclcheck(source_oid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for the restore source %s", source)));
     check_columns(source_oid, source);
     if (reads_store(store, psprintf("SELECT FROM %s", source)))
         ereport(ERROR,

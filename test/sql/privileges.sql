@@ -57,6 +57,15 @@ SELECT name FROM act.query();
 SET act.store = 'priv_a.events';
 RESET ROLE;
 
+-- act.restore runs as the owner, but reads its source only where the
+-- caller may: an admin cannot restore a store from a table it cannot read.
+CREATE ROLE priv_admin IN ROLE act_admin;
+GRANT SELECT ON priv_a.events TO priv_admin;
+CREATE TABLE priv_secret AS SELECT * FROM priv_a.events;
+SET ROLE priv_admin;
+SELECT act.restore('priv_secret');
+RESET ROLE;
+
 -- Nothing that was refused changed anything.
 SELECT name, version FROM priv_a.events ORDER BY id;
 SELECT count(*) FROM to_regnamespace('priv_c') n WHERE n IS NOT NULL;
@@ -72,5 +81,6 @@ DROP SCHEMA priv_evil CASCADE;
 RESET act.store;
 SELECT act.drop('priv_a', 'events');
 SELECT act.drop('priv_b', 'events');
-DROP OWNED BY priv_reader, priv_writer, priv_worker, priv_tenant_b;
-DROP ROLE priv_reader, priv_writer, priv_worker, priv_tenant_b;
+DROP TABLE priv_secret;
+DROP OWNED BY priv_reader, priv_writer, priv_worker, priv_tenant_b, priv_admin;
+DROP ROLE priv_reader, priv_writer, priv_worker, priv_tenant_b, priv_admin;
