@@ -20,6 +20,18 @@ bench_sql_file() {
     psql -X -q -At -v ON_ERROR_STOP=1 -f "$1"
 }
 
+# Fails unless the installed act_pg library is this worktree's build: the
+# lock keeps other runs from installing theirs meanwhile, and this tells
+# when something did anyway.
+bench_own_build() {
+    local installed
+    installed=$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/act_pg.so
+    if ! cmp -s "$BENCH_DIR/../act_pg.so" "$installed"; then
+        echo "the installed $installed is not this worktree's build: the figures are not of this code" >&2
+        return 1
+    fi
+}
+
 # Appends one figure of a measurement: bench_record KEY VALUE.
 bench_record() {
     echo "$1 $2" >>"$BENCH_OUT/measurements"

@@ -34,11 +34,13 @@ export BENCH_SECONDS=${BENCH_SECONDS:-$( ((quick)) && echo 3 || echo 10)}
 export BENCH_RUNS=${BENCH_RUNS:-3}
 export BENCH_DIR=$root/bench
 export BENCH_OUT=$root/bench/out
+source bench/lib.sh
 
 # The machine-wide lock of tools/test.sh: this run installs the extension.
 exec 9>/tmp/act_pg.test.lock
 flock 9
 tools/build.sh
+bench_own_build
 bin=$(/usr/lib/postgresql/15/bin/pg_config --bindir)
 export PATH="$bin:$PATH"
 
@@ -83,6 +85,7 @@ for c in "${cases[@]}"; do
     bash "bench/$c.sh" || failed+=("$c")
 done
 
+bench_own_build || failed+=("(the build measured)")
 echo
 {
     cat "$BENCH_OUT/header"
