@@ -20,14 +20,16 @@ bench_sql_file() {
     psql -X -q -At -v ON_ERROR_STOP=1 -f "$1"
 }
 
-# Fails unless the installed act_pg library is this worktree's build: the
-# lock keeps other runs from installing theirs meanwhile, and this tells
-# when something did anyway.
+# Fails unless the installed act_pg library is the one `tools/build.sh`
+# installed at the start of this run (BENCH_BUILD, its checksum): the lock
+# keeps other runs from installing theirs meanwhile, and this tells when
+# something did anyway.
+bench_installed() {
+    md5sum <"$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/act_pg.so"
+}
 bench_own_build() {
-    local installed
-    installed=$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/act_pg.so
-    if ! cmp -s "$BENCH_DIR/../act_pg.so" "$installed"; then
-        echo "the installed $installed is not this worktree's build: the figures are not of this code" >&2
+    if [ "$(bench_installed)" != "$BENCH_BUILD" ]; then
+        echo "act_pg.so was replaced during the run: the figures are not all of this build" >&2
         return 1
     fi
 }

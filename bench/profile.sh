@@ -20,7 +20,8 @@ source bench/lib.sh
 exec 9>/tmp/act_pg.test.lock
 flock 9
 tools/build.sh
-bench_own_build
+export BENCH_BUILD
+BENCH_BUILD=$(bench_installed)
 bin=$(/usr/lib/postgresql/15/bin/pg_config --bindir)
 export PATH="$bin:$PATH"
 out=$root/bench/out
