@@ -12,32 +12,73 @@ namespace {
 
 constexpr uint16 stream_tag = 0x4103;
 
+uint32 stream_hash(text *stream)
+{
+    return hash_bytes(reinterpret_cast<const unsigned char *>(VARDATA_ANY(stream)),
+                      int(VARSIZE_ANY_EXHDR(stream)));
+}
+
 // Writers of one stream queue here, through COMMIT: the version a writer
 // reads is then the one it extends, and a stream's ids become visible in
 // order. Streams whose names share a hash share a queue; nothing else does.
-void lock_stream(const Store *store, text *stream)
+void lock_stream(const Store *store, uint32 hash)
 {
     LOCKTAG tag;
-    uint32 hash = hash_bytes(reinterpret_cast<const unsigned char *>(VARDATA_ANY(stream)),
-                             int(VARSIZE_ANY_EXHDR(stream)));
     SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, store->events, hash, stream_tag);
     LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
-// The stream's current version, -1 when it has no events, read from a
-// snapshot taken after its lock (so also right in REPEATABLE READ).
-int32 stream_version(const Store *store, text *stream)
+// The last version this backend read or wrote per (store, stream hash), a
+// lower bound for the next lookup of that stream's version. A backward
+// index scan reads a whole leaf page of the stream's entries before its
+// LIMIT 1 applies; from a bound it reads only the entries above it. Any
+// hint is safe: one above the stream's version (a colliding hash, a
+// rolled-back commit) finds nothing, and the lookup runs without it.
+struct VersionHint {
+    Oid store;
+    uint32 hash;
+    int32 version;
+};
+VersionHint hints[256];
+
+VersionHint &hint_of(uint32 hash)
 {
-    SPIPlanPtr plan = cached_plan(store, Plan::stream_version, 0);
+    return hints[hash % lengthof(hints)];
+}
+
+void remember_version(const Store *store, uint32 hash, int32 version)
+{
+    hint_of(hash) = VersionHint{store->events, hash, version};
+}
+
+// The stream's highest version at or above `from`, -1 when there is none,
+// read from a snapshot taken now (after the stream's lock, so also right
+// in REPEATABLE READ).
+int32 version_from(const Store *store, text *stream, int32 from)
+{
+    uint32 variant = from > 0 ? 1 : 0;
+    SPIPlanPtr plan = cached_plan(store, Plan::stream_version, variant);
     if (!plan) {
-        Oid types[] = {TEXTOID};
-        plan = keep_plan(store, Plan::stream_version, 0,
-                         psprintf("SELECT version FROM %s WHERE stream = $1 ORDER BY version DESC LIMIT 1",
-                                  store->events_sql),
-                         1, types);
+        Oid types[] = {TEXTOID, INT4OID};
+        plan = keep_plan(store, Plan::stream_version, variant,
+                         psprintf("SELECT version FROM %s WHERE stream = $1%s ORDER BY version DESC LIMIT 1",
+                                  store->events_sql, variant ? " AND version >= $2" : ""),
+                         variant ? 2 : 1, types);
     }
-    Datum args[] = {PointerGetDatum(stream)};
+    Datum args[] = {PointerGetDatum(stream), Int32GetDatum(from)};
     return int32(spi::int64_value(plan, args, nullptr, -1, true));
+}
+
+// The stream's current version, -1 when it has no events.
+int32 stream_version(const Store *store, text *stream, uint32 hash)
+{
+    const VersionHint &h = hint_of(hash);
+    int32 version = -1;
+    if (h.store == store->events && h.hash == hash && h.version > 0)
+        version = version_from(store, stream, h.version);
+    if (version < 0)
+        version = version_from(store, stream, 0);
+    return version;
 }
 
 void insert(const Store *store, ReturnSetInfo *rsinfo, int64 first_id, text *stream, int32 version,
@@ -74,8 +115,9 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
         spi::finish();
         return Datum(0);
     }
-    lock_stream(store, stream);
-    int32 version = stream_version(store, stream);
+    uint32 hash = stream_hash(stream);
+    lock_stream(store, hash);
+    int32 version = stream_version(store, stream, hash);
     if (expecting && expected != version)
         ereport(ERROR,
                 (errcode(ERRCODE_ACT_CONCURRENCY),
@@ -86,6 +128,7 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
     int64 first_id = fence::allocate(store, count);
     insert(store, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), first_id, stream, version,
            meta, events);
+    remember_version(store, hash, version + count);
     spi::finish();
     return Datum(0);
 }
