@@ -81,22 +81,35 @@ int32 stream_version(const Store *store, text *stream, uint32 hash)
     return version;
 }
 
+// Inserts the events and returns them into the result. A single event,
+// the common commit, goes in as a VALUES row with its name and data as
+// parameters: no set-returning function to unnest, materialize and
+// project.
 void insert(const Store *store, ReturnSetInfo *rsinfo, int64 first_id, text *stream, int32 version,
-            Jsonb *meta, Jsonb *events)
+            Jsonb *meta, Jsonb *events, int32 count)
 {
-    SPIPlanPtr plan = cached_plan(store, Plan::insert_events, 0);
+    uint32 one = count == 1 ? 1 : 0;
+    SPIPlanPtr plan = cached_plan(store, Plan::insert_events, one);
     if (!plan) {
-        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID};
-        plan = keep_plan(store, Plan::insert_events, 0,
-                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta)"
-                                  " SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4"
-                                  " FROM jsonb_array_elements($5) WITH ORDINALITY AS e(v, i)"
+        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID, TEXTOID};
+        const char *rows = one ? "VALUES ($1, $6, $5, $2, $3 + 1, $4)"
+                               : "SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4"
+                                 " FROM jsonb_array_elements($5) WITH ORDINALITY AS e(v, i)";
+        plan = keep_plan(store, Plan::insert_events, one,
+                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta) %s"
                                   " RETURNING id, name, data, stream, version, created, meta",
-                                  store->events_sql),
-                         5, types);
+                                  store->events_sql, rows),
+                         lengthof(types), types);
     }
     Datum args[] = {Int64GetDatum(first_id), PointerGetDatum(stream), Int32GetDatum(version),
-                    JsonbPGetDatum(meta), JsonbPGetDatum(events)};
+                    JsonbPGetDatum(meta), JsonbPGetDatum(events), Datum(0)};
+    if (one) {
+        text *name;
+        Jsonb *data;
+        events::fields(events, 0, &name, &data);
+        args[4] = JsonbPGetDatum(data);
+        args[5] = PointerGetDatum(name);
+    }
     spi::rows_into(plan, args, nullptr, rsinfo, false);
 }
 
@@ -127,7 +140,7 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
                  errhint("Read the stream again, decide again, and commit with its current version.")));
     int64 first_id = fence::allocate(store, count);
     insert(store, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), first_id, stream, version,
-           meta, events);
+           meta, events, count);
     remember_version(store, hash, version + count);
     spi::finish();
     return Datum(0);

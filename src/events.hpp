@@ -16,6 +16,9 @@ void check_stream(text *stream);
 // and nothing else. Returns the number of events.
 int32 check_events(Jsonb *events);
 
+// The name and data of event `index` of a checked events array.
+void fields(Jsonb *events, int32 index, text **name, Jsonb **data);
+
 // Checks that `meta` is an object.
 void check_meta(Jsonb *meta);
 
