@@ -51,22 +51,43 @@ void remember_version(const Store *store, uint32 hash, int32 version)
     hint_of(hash) = VersionHint{store->events, hash, version};
 }
 
-// The stream's highest version at or above `from`, -1 when there is none,
-// read from a snapshot taken now (after the stream's lock, so also right
-// in REPEATABLE READ).
+// The stream's highest version at or above `from` (any, when `from` is
+// 0), -1 when there is none: the last entry of the (stream, version)
+// index, read backwards, whose row a snapshot taken now sees (taken after
+// the stream's lock, so also right in REPEATABLE READ). A direct index
+// scan: the executor's start and end around a one-row LIMIT cost more than
+// the lookup itself.
 int32 version_from(const Store *store, text *stream, int32 from)
 {
-    uint32 variant = from > 0 ? 1 : 0;
-    SPIPlanPtr plan = cached_plan(store, Plan::stream_version, variant);
-    if (!plan) {
-        Oid types[] = {TEXTOID, INT4OID};
-        plan = keep_plan(store, Plan::stream_version, variant,
-                         psprintf("SELECT version FROM %s WHERE stream = $1%s ORDER BY version DESC LIMIT 1",
-                                  store->events_sql, variant ? " AND version >= $2" : ""),
-                         variant ? 2 : 1, types);
+    if (!OidIsValid(store->stream_index))
+        ereport(ERROR,
+                (errcode(ERRCODE_UNDEFINED_OBJECT),
+                 errmsg("act_pg store \"%s.%s\" has no unique index on (stream, version)", store->schema,
+                        store->table),
+                 errhint("SELECT act.seed('%s', '%s') restores the store's indexes.", store->schema, store->table)));
+    Relation events = table_open(store->events, AccessShareLock);
+    Relation index = index_open(store->stream_index, AccessShareLock);
+    ScanKeyData keys[2];
+    ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
+                           F_TEXTEQ, PointerGetDatum(stream));
+    ScanKeyEntryInitialize(&keys[1], 0, 2, BTGreaterEqualStrategyNumber, InvalidOid, index->rd_indcollation[1],
+                           F_INT4GE, Int32GetDatum(from));
+    int nkeys = from > 0 ? 2 : 1;
+    Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+    IndexScanDesc scan = index_beginscan(events, index, snapshot, nkeys, 0);
+    index_rescan(scan, keys, nkeys, nullptr, 0);
+    TupleTableSlot *slot = table_slot_create(events, nullptr);
+    int32 version = -1;
+    if (index_getnext_slot(scan, BackwardScanDirection, slot)) {
+        bool isnull;
+        version = DatumGetInt32(slot_getattr(slot, store->version, &isnull));
     }
-    Datum args[] = {PointerGetDatum(stream), Int32GetDatum(from)};
-    return int32(spi::int64_value(plan, args, nullptr, -1, true));
+    ExecDropSingleTupleTableSlot(slot);
+    index_endscan(scan);
+    UnregisterSnapshot(snapshot);
+    index_close(index, AccessShareLock);
+    table_close(events, AccessShareLock);
+    return version;
 }
 
 // The stream's current version, -1 when it has no events.

@@ -20,5 +20,11 @@ SELECT version FROM act.commit('hint-1', '[{"name":"E","data":{}}]', expected_ve
 ROLLBACK;
 SELECT version FROM act.commit('hint-1', '[{"name":"E","data":{}}]');
 SELECT name, version FROM hint_test.events WHERE stream = 'hint-1' ORDER BY version;
+-- The lookup reads the store's unique (stream, version) index: without it,
+-- commit says so, and act.seed restores it.
+DROP INDEX hint_test.events_stream_ix;
+SELECT version FROM act.commit('hint-2', '[{"name":"A","data":{}}]');
+SELECT act.seed('hint_test');
+SELECT version FROM act.commit('hint-2', '[{"name":"A","data":{}}]');
 RESET act.store;
 SELECT act.drop('hint_test', 'events');
