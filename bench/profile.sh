@@ -67,7 +67,7 @@ profile() {
     two=$(count "$1" $((2 * calls)) "$2" "$3")
     printf '%-8s %10d instructions per call\n' "$1" $(((two - one) / calls))
 }
-profile act "PREPARE c(text, text, text) AS SELECT count(*) FROM act.commit(\$1, \$2, \$3)" \
+profile act "PREPARE c(text, text, text) AS SELECT id FROM act.commit(\$1, \$2, \$3)" \
     "EXECUTE c('bench-1', '$(q "$event")', '$(q "$BENCH_META")')"
 profile insert "PREPARE i(jsonb, text, int, jsonb) AS INSERT INTO bench.plain (name, data, stream, version, meta) VALUES ('Happened', \$1, \$2, \$3, \$4)" \
     "EXECUTE i('$(q "$BENCH_DATA")', 'bench-1', @i@, '$(q "$BENCH_META")')"
