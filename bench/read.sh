@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Read case: one whole 1,000-event stream, out of 100 such streams whose
 # commits interleave (50 events at a time), by act.query and by the plain
-# SELECT of the same rows.
+# SELECT of the same rows. `read.sh load` only loads them (for
+# bench/profile.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 scripts=$BENCH_DIR/pgbench
@@ -20,6 +21,7 @@ END \$\$"
 bench_sql "INSERT INTO bench.plain SELECT * FROM act.events ORDER BY id"
 bench_sql "VACUUM ANALYZE act.events"
 bench_sql "VACUUM ANALYZE bench.plain"
+[ "${1:-}" = load ] && exit 0
 
 for run in $(seq "$BENCH_RUNS"); do
     echo "read, run $run of $BENCH_RUNS"

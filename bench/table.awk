@@ -58,7 +58,7 @@ FILENAME == ARGV[1] {
         ratio = (a == "" || b == "" || a == 0 || b == 0) ? "" : (f[3] ~ /^(ms|s|us)$/ ? b / a : a / b)
         printf "%-40s %-9s %-11s %-26s %-20s %-26s %6s  %s\n", f[2], f[3], f[4],
                fmt(a) " " runs(values[f[5]]), f[6], fmt(b) " " runs(values[f[7]]),
-               ratio == "" ? "-" : sprintf("%.2f", ratio), verdict(ratio, f[8])
+               ratio == "" ? "-" : sprintf("%.3f", ratio), verdict(ratio, f[8])
     } else if (f[1] == "check") {
         printf "%-40s %-9s %-93s  %s\n", f[2], "check", f[3], f[4]
     }
