@@ -6,7 +6,7 @@
 #
 #   bench/run.sh [--quick] [case ...]
 #
-# --quick: 3-second runs (BENCH_SECONDS, default 10; BENCH_RUNS, default 3).
+# --quick: 3 runs of 3 seconds (default: BENCH_RUNS=5 of BENCH_SECONDS=6).
 # Cases: those named, else all of the list below, in its order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +30,8 @@ for c in "${cases[@]}"; do
     [ -f "bench/$c.sh" ] || { echo "no such case: bench/$c.sh" >&2; exit 2; }
 done
 
-export BENCH_SECONDS=${BENCH_SECONDS:-$( ((quick)) && echo 3 || echo 10)}
-export BENCH_RUNS=${BENCH_RUNS:-3}
+export BENCH_SECONDS=${BENCH_SECONDS:-$( ((quick)) && echo 3 || echo 6)}
+export BENCH_RUNS=${BENCH_RUNS:-$( ((quick)) && echo 3 || echo 5)}
 export BENCH_DIR=$root/bench
 export BENCH_OUT=$root/bench/out
 source bench/lib.sh
