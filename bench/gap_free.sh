@@ -42,7 +42,7 @@ bench_row "commit 1 event, 8 clients, followed" tps act.commit followed_act \
 for via in act plain; do
     skipped=$((n_committed[$via] - n_read[$via]))
     if [ "$via" = act ]; then
-        label="follower act.query(after => w), 8 writers"
+        label="follower act.query(after), 8 writers"
         verdict=$([ "$skipped" -eq 0 ] && echo met || echo MISSED)
     else
         label="follower plain id > w, 8 writers"

@@ -73,17 +73,17 @@ FILENAME == ARGV[1] {
 {
     split($0, f, "|")
     if (!header) {
-        printf "%-40s %-9s %-11s %-30s %-20s %-30s %-30s %s\n", "case", "unit", "act_pg", "median [runs]",
+        printf "%-38s %-9s %-11s %-38s %-20s %-38s %-33s %s\n", "case", "unit", "act_pg", "median [runs]",
                "baseline", "median [runs]", "ratio [run by run]", "target"
         header = 1
     }
     if (f[1] == "row") {
         a = median(values[f[5]]); b = median(values[f[7]])
         ratio = ratio_of(values[f[5]], values[f[7]], f[3] ~ /^(ms|s|us)$/)
-        printf "%-40s %-9s %-11s %-30s %-20s %-30s %-30s %s\n", f[2], f[3], f[4],
+        printf "%-38s %-9s %-11s %-38s %-20s %-38s %-33s %s\n", f[2], f[3], f[4],
                fmt(a) " " runs(values[f[5]]), f[6], fmt(b) " " runs(values[f[7]]),
                (ratio == "" ? "-" : sprintf("%.3f", ratio)) " " pairs, verdict(ratio, f[8])
     } else if (f[1] == "check") {
-        printf "%-40s %-9s %-124s %s\n", f[2], "check", f[3], f[4]
+        printf "%-38s %-9s %-144s %s\n", f[2], "check", f[3], f[4]
     }
 }
