@@ -27,6 +27,10 @@ include $(PGXS)
 # After PGXS, which defines it: the LLVM bitcode compile does not see PG_CXXFLAGS.
 COMPILE.cxx.bc += -std=c++17 -Wno-register
 
+# Every object depends on every header: few and small, and a changed
+# struct must never leave a stale object behind.
+$(OBJS): $(wildcard src/*.hpp)
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
 	cp $< $@
 

@@ -3,46 +3,118 @@
 #include "errors.hpp"
 #include "events.hpp"
 #include "fence.hpp"
-#include "notify.hpp"
 #include "spi.hpp"
+#include "notify.hpp"
 #include "store.hpp"
 #include "stream_lock.hpp"
+
 
 namespace act {
 namespace {
 
-// The stream's current version, -1 when it has no events, read from a
-// snapshot taken after its lock (so also right in REPEATABLE READ).
-int32 stream_version(const Store *store, text *stream)
+// The last version this backend read or wrote per (store, stream hash), a
+// lower bound for the next lookup of that stream's version. A backward
+// index scan reads a whole leaf page of the stream's entries before its
+// LIMIT 1 applies; from a bound it reads only the entries above it. Any
+// hint is safe: one above the stream's version (a colliding hash, a
+// rolled-back commit) finds nothing, and the lookup runs without it.
+struct VersionHint {
+    Oid store;
+    uint32 hash;
+    int32 version;
+};
+VersionHint hints[256];
+
+VersionHint &hint_of(uint32 hash)
 {
-    SPIPlanPtr plan = cached_plan(store, Plan::stream_version, 0);
-    if (!plan) {
-        Oid types[] = {TEXTOID};
-        plan = keep_plan(store, Plan::stream_version, 0,
-                         psprintf("SELECT version FROM %s WHERE stream = $1 ORDER BY version DESC LIMIT 1",
-                                  store->events_sql),
-                         1, types);
-    }
-    Datum args[] = {PointerGetDatum(stream)};
-    return int32(spi::int64_value(plan, args, nullptr, -1, true));
+    return hints[hash % lengthof(hints)];
 }
 
-void insert(const Store *store, ReturnSetInfo *rsinfo, int64 first_id, text *stream, int32 version,
-            Jsonb *meta, Jsonb *events)
+void remember_version(const Store *store, uint32 hash, int32 version)
 {
-    SPIPlanPtr plan = cached_plan(store, Plan::insert_events, 0);
+    hint_of(hash) = VersionHint{store->events, hash, version};
+}
+
+// The stream's highest version at or above `from` (any, when `from` is
+// 0), -1 when there is none: the last entry of the (stream, version)
+// index, read backwards, whose row a snapshot taken now sees (taken after
+// the stream's lock, so also right in REPEATABLE READ). A direct index
+// scan: the executor's start and end around a one-row LIMIT cost more than
+// the lookup itself.
+int32 version_from(const Store *store, text *stream, int32 from)
+{
+    if (!OidIsValid(store->stream_index))
+        ereport(ERROR,
+                (errcode(ERRCODE_UNDEFINED_OBJECT),
+                 errmsg("act_pg store \"%s.%s\" has no unique index on (stream, version)", store->schema,
+                        store->table),
+                 errhint("SELECT act.seed('%s', '%s') restores the store's indexes.", store->schema, store->table)));
+    Relation events = table_open(store->events, AccessShareLock);
+    Relation index = index_open(store->stream_index, AccessShareLock);
+    ScanKeyData keys[2];
+    ScanKeyEntryInitialize(&keys[0], 0, 1, BTEqualStrategyNumber, InvalidOid, index->rd_indcollation[0],
+                           F_TEXTEQ, PointerGetDatum(stream));
+    ScanKeyEntryInitialize(&keys[1], 0, 2, BTGreaterEqualStrategyNumber, InvalidOid, index->rd_indcollation[1],
+                           F_INT4GE, Int32GetDatum(from));
+    int nkeys = from > 0 ? 2 : 1;
+    Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+    IndexScanDesc scan = index_beginscan(events, index, snapshot, nkeys, 0);
+    index_rescan(scan, keys, nkeys, nullptr, 0);
+    TupleTableSlot *slot = table_slot_create(events, nullptr);
+    int32 version = -1;
+    if (index_getnext_slot(scan, BackwardScanDirection, slot)) {
+        bool isnull;
+        version = DatumGetInt32(slot_getattr(slot, store->version, &isnull));
+    }
+    ExecDropSingleTupleTableSlot(slot);
+    index_endscan(scan);
+    UnregisterSnapshot(snapshot);
+    index_close(index, AccessShareLock);
+    table_close(events, AccessShareLock);
+    return version;
+}
+
+// The stream's current version, -1 when it has no events.
+int32 stream_version(const Store *store, text *stream, uint32 hash)
+{
+    const VersionHint &h = hint_of(hash);
+    int32 version = -1;
+    if (h.store == store->events && h.hash == hash && h.version > 0)
+        version = version_from(store, stream, h.version);
+    if (version < 0)
+        version = version_from(store, stream, 0);
+    return version;
+}
+
+// Inserts the events and returns them into the result. A single event,
+// the common commit, goes in as a VALUES row with its name and data as
+// parameters: no set-returning function to unnest, materialize and
+// project.
+void insert(const Store *store, ReturnSetInfo *rsinfo, int64 first_id, text *stream, int32 version,
+            Jsonb *meta, Jsonb *events, int32 count)
+{
+    uint32 one = count == 1 ? 1 : 0;
+    SPIPlanPtr plan = cached_plan(store, Plan::insert_events, one);
     if (!plan) {
-        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID};
-        plan = keep_plan(store, Plan::insert_events, 0,
-                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta)"
-                                  " SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4"
-                                  " FROM jsonb_array_elements($5) WITH ORDINALITY AS e(v, i)"
+        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID, TEXTOID};
+        const char *rows = one ? "VALUES ($1, $6, $5, $2, $3 + 1, $4)"
+                               : "SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4"
+                                 " FROM jsonb_array_elements($5) WITH ORDINALITY AS e(v, i)";
+        plan = keep_plan(store, Plan::insert_events, one,
+                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta) %s"
                                   " RETURNING id, name, data, stream, version, created, meta",
-                                  store->events_sql),
-                         5, types);
+                                  store->events_sql, rows),
+                         lengthof(types), types);
     }
     Datum args[] = {Int64GetDatum(first_id), PointerGetDatum(stream), Int32GetDatum(version),
-                    JsonbPGetDatum(meta), JsonbPGetDatum(events)};
+                    JsonbPGetDatum(meta), JsonbPGetDatum(events), Datum(0)};
+    if (one) {
+        text *name;
+        Jsonb *data;
+        events::fields(events, 0, &name, &data);
+        args[4] = JsonbPGetDatum(data);
+        args[5] = PointerGetDatum(name);
+    }
     spi::rows_into(plan, args, nullptr, rsinfo, false);
 }
 
@@ -61,8 +133,9 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
         spi::finish();
         return Datum(0);
     }
-    lock_stream(store, stream);
-    int32 version = stream_version(store, stream);
+    uint32 hash = stream_lock_key(stream);
+    lock_stream_key(store, hash);
+    int32 version = stream_version(store, stream, hash);
     if (expecting && expected != version)
         ereport(ERROR,
                 (errcode(ERRCODE_ACT_CONCURRENCY),
@@ -72,7 +145,8 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
                  errhint("Read the stream again, decide again, and commit with its current version.")));
     int64 first_id = fence::allocate(store, count);
     insert(store, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), first_id, stream, version,
-           meta, events);
+           meta, events, count);
+    remember_version(store, hash, version + count);
     notify::committed(store, stream, first_id, events);
     spi::finish();
     return Datum(0);

@@ -151,6 +151,17 @@ char *event_name(Jsonb *events, uint32 i)
     return pnstrdup(name.val.string.val, name.val.string.len);
 }
 
+void fields(Jsonb *events, int32 index, text **name, Jsonb **data)
+{
+    JsonbValue *e = getIthJsonbValueFromContainer(&events->root, uint32(index));
+    JsonbValue v;
+    field(e->val.binary.data, "name", &v);
+    *name = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
+    field(e->val.binary.data, "data", &v);
+    *data = JsonbValueToJsonb(&v);
+    pfree(e);
+}
+
 void check_meta(Jsonb *meta)
 {
     if (!JB_ROOT_IS_OBJECT(meta))

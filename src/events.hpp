@@ -29,6 +29,9 @@ int32 check_events(Jsonb *events);
 // The name of event `i` of an array that check_events accepted.
 char *event_name(Jsonb *events, uint32 i);
 
+// The name and data of event `index` of a checked events array.
+void fields(Jsonb *events, int32 index, text **name, Jsonb **data);
+
 // Checks that `meta` is an object.
 void check_meta(Jsonb *meta);
 

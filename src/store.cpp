@@ -79,6 +79,30 @@ bool registered_notify(const char *schema, const char *table, bool *notify)
     return true;
 }
 
+// The unique btree index on exactly (stream, version), which commit reads
+// a stream's version from; InvalidOid when there is none (commit reports
+// it).
+Oid stream_index(Oid events, AttrNumber stream, AttrNumber version)
+{
+    Oid found = InvalidOid;
+    Relation rel = table_open(events, AccessShareLock);
+    List *indexes = RelationGetIndexList(rel);
+    ListCell *lc;
+    foreach (lc, indexes) {
+        Relation index = index_open(lfirst_oid(lc), AccessShareLock);
+        Form_pg_index form = index->rd_index;
+        if (index->rd_rel->relam == BTREE_AM_OID && form->indisunique && form->indisvalid &&
+            form->indnkeyatts == 2 && form->indkey.values[0] == stream && form->indkey.values[1] == version &&
+            heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, nullptr) &&
+            heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, nullptr))
+            found = RelationGetRelid(index);
+        index_close(index, AccessShareLock);
+    }
+    list_free(indexes);
+    table_close(rel, AccessShareLock);
+    return found;
+}
+
 void load(Store *s, Oid nsp, const char *schema, const char *table)
 {
     char streams[NAMEDATALEN];
@@ -87,6 +111,8 @@ void load(Store *s, Oid nsp, const char *schema, const char *table)
     s->sequence = getIdentitySequence(s->events, 1, true);
     if (!OidIsValid(s->streams) || !OidIsValid(s->sequence) || !registered_notify(schema, table, &s->notify))
         unknown_store(schema, table);
+    s->version = get_attnum(s->events, "version");
+    s->stream_index = stream_index(s->events, get_attnum(s->events, "stream"), s->version);
     strlcpy(s->schema, schema, sizeof s->schema);
     strlcpy(s->table, table, sizeof s->table);
     // Plain identifiers never need quotes.

@@ -14,6 +14,8 @@ struct Store {
     Oid events;          // the events table: the key of the cache
     Oid streams;         // the subscriptions table
     Oid sequence;        // the events table's identity sequence
+    Oid stream_index;    // the unique btree index on events (stream, version), if any
+    AttrNumber version;  // the events table's version column
     bool notify;         // commits send pg_notify
     bool stale;          // reload the fields above before use
     char schema[NAMEDATALEN];
@@ -30,7 +32,6 @@ Store *current_store();
 // statement, from the Plan enum), `variant` its shape (e.g. which filters a
 // query has). Returns NULL when not prepared yet.
 enum class Plan : uint32 {
-    stream_version,
     insert_events,
     query,
     max_event_id,

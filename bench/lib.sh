@@ -1,0 +1,104 @@
+# Helpers for bench/run.sh and the case scripts (bench/<case>.sh), which
+# source this file. run.sh exports the connection (PGHOST, PGPORT, PGUSER,
+# PGDATABASE) and:
+#   BENCH_DIR      this folder
+#   BENCH_OUT      where results and pgbench logs go (bench/out)
+#   BENCH_SECONDS  length of one timed run
+#   BENCH_RUNS     runs of each measurement (the table shows the median)
+#
+# A case script measures with bench_pgbench (or its own program that calls
+# bench_record), then declares what the table shows with bench_row (a
+# figure beside its baseline) and bench_check (a pass/fail finding).
+
+# Runs SQL, quietly, stopping at the first error.
+bench_sql() {
+    psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"
+}
+
+# Runs a SQL file from bench/, quietly.
+bench_sql_file() {
+    psql -X -q -At -v ON_ERROR_STOP=1 -f "$1"
+}
+
+# Fails unless the installed act_pg library is the one `tools/build.sh`
+# installed at the start of this run (BENCH_BUILD, its checksum): the lock
+# keeps other runs from installing theirs meanwhile, and this tells when
+# something did anyway.
+bench_installed() {
+    md5sum <"$(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)/act_pg.so"
+}
+bench_own_build() {
+    if [ "$(bench_installed)" != "$BENCH_BUILD" ]; then
+        echo "act_pg.so was replaced during the run: the figures are not all of this build" >&2
+        return 1
+    fi
+}
+
+# Appends one figure of a measurement: bench_record KEY VALUE.
+bench_record() {
+    echo "$1 $2" >>"$BENCH_OUT/measurements"
+}
+
+# One timed pgbench run, recorded under KEY:
+#   bench_pgbench KEY SCALE CLIENTS SCRIPT [pgbench options...]
+# The recorded figure is transactions per second times SCALE (the events
+# or rows one transaction stands for; 1 for plain tps). Uses prepared
+# statements, as an application with a driver's statement cache would.
+bench_pgbench() {
+    local key=$1 scale=$2 clients=$3 script=$4
+    shift 4
+    local threads=$((clients < 2 ? clients : 2))
+    local log="$BENCH_OUT/pgbench.log"
+    echo "=== $key: pgbench -c $clients -T $BENCH_SECONDS -f $script $*" >>"$log"
+    local out
+    if ! out=$(pgbench -n -M prepared -c "$clients" -j "$threads" -T "$BENCH_SECONDS" -f "$script" "$@" 2>&1); then
+        echo "$out" >>"$log"
+        echo "pgbench failed for $key (see $log):" >&2
+        echo "$out" | tail -5 >&2
+        return 1
+    fi
+    echo "$out" >>"$log"
+    local tps
+    tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
+    local figure
+    figure=$(awk -v t="$tps" -v s="$scale" 'BEGIN { printf "%.1f", t * s }')
+    bench_record "$key" "$figure"
+    printf '  %-28s %12s\n' "$key" "$figure"
+}
+
+# A table row: a figure of act_pg beside its baseline.
+#   bench_row LABEL UNIT ACT_NAME ACT_KEY BASE_NAME BASE_KEY [TARGET]
+# UNIT is a rate ("tps", "events/s", ...) or a time ("ms"): the ratio is
+# act/baseline for rates and baseline/act for times, so above 1 means
+# act_pg is faster. TARGET is the ratio the issue asks for, as ">=0.8"
+# (at least) or ">1" (ahead).
+bench_row() {
+    echo "row|$1|$2|$3|$4|$5|$6|${7:-}" >>"$BENCH_OUT/rows"
+}
+
+# A table row for a finding: bench_check LABEL RESULT VERDICT, where
+# VERDICT is "met", "MISSED" or "-" (information only).
+bench_check() {
+    echo "check|$1|$2|$3" >>"$BENCH_OUT/rows"
+}
+
+# Empties the tables that the commit cases write, and starts from a
+# checkpoint, so every timed run begins in the same state.
+bench_reset() {
+    bench_sql "TRUNCATE act.events, act.events_streams, bench.plain, bench.client; CHECKPOINT"
+}
+
+# The event, meta and batch literals the commit scripts send, as a driver
+# would send them: JSON text in parameters.
+BENCH_DATA='{"sku": "A-1", "qty": 2, "note": "an event of a typical size"}'
+BENCH_META='{"correlation": "c-1", "causation": {}}'
+
+# A JSON array of N events {"name": "Happened", "data": BENCH_DATA}.
+bench_events() {
+    local n=$1 i json="["
+    for ((i = 0; i < n; i++)); do
+        ((i)) && json+=", "
+        json+="{\"name\": \"Happened\", \"data\": $BENCH_DATA}"
+    done
+    echo "$json]"
+}
