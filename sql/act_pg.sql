@@ -297,7 +297,10 @@ GRANT act_worker TO act_admin;
 GRANT USAGE ON SCHEMA act TO act_reader;
 GRANT SELECT ON act.events, act.events_streams, act.stores TO act_reader;
 
-DO $$
+-- Applies the model above to every function of the extension; the
+-- install script and each upgrade script end by calling it.
+CREATE FUNCTION act._apply_privileges() RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
     f regprocedure;
     grants constant text[][] := ARRAY[
@@ -320,3 +323,4 @@ BEGIN
         END LOOP;
     END LOOP;
 END $$;
+SELECT act._apply_privileges();
