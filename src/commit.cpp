@@ -5,24 +5,10 @@
 #include "fence.hpp"
 #include "spi.hpp"
 #include "store.hpp"
-
+#include "stream_lock.hpp"
 
 namespace act {
 namespace {
-
-constexpr uint16 stream_tag = 0x4103;
-
-// Writers of one stream queue here, through COMMIT: the version a writer
-// reads is then the one it extends, and a stream's ids become visible in
-// order. Streams whose names share a hash share a queue; nothing else does.
-void lock_stream(const Store *store, text *stream)
-{
-    LOCKTAG tag;
-    uint32 hash = hash_bytes(reinterpret_cast<const unsigned char *>(VARDATA_ANY(stream)),
-                             int(VARSIZE_ANY_EXHDR(stream)));
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, store->events, hash, stream_tag);
-    LockAcquire(&tag, ExclusiveLock, false, false);
-}
 
 // The stream's current version, -1 when it has no events, read from a
 // snapshot taken after its lock (so also right in REPEATABLE READ).
