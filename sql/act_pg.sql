@@ -96,6 +96,36 @@ BEGIN
             lane         text        NOT NULL DEFAULT 'default'
         )$ddl$, streams);
 
+    -- Claim's has-work state (src/work.hpp). A store seeded before it
+    -- existed gets it here: commits wait while the literal subscriptions'
+    -- marks are computed, so none is missed.
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute
+                   WHERE attrelid = streams::regclass AND attname = 'mark' AND NOT attisdropped) THEN
+        EXECUTE format('LOCK TABLE %s IN SHARE MODE', events);
+        EXECUTE format($ddl$
+            ALTER TABLE %s
+                ADD COLUMN mark    bigint,
+                ADD COLUMN probed  bigint,
+                ADD COLUMN pattern boolean GENERATED ALWAYS AS (source ~ '[][\\^$.|?*+(){}]') STORED
+            $ddl$, streams);
+        EXECUTE format($ddl$
+            UPDATE %s s SET mark = CASE WHEN pattern THEN -1 ELSE coalesce(
+                (SELECT id FROM %s e WHERE e.stream = s.source AND e.name <> '__snapshot__'
+                 ORDER BY e.version DESC LIMIT 1), -1) END
+            WHERE source IS NOT NULL
+            $ddl$, streams, events);
+    END IF;
+    -- Index names keep their distinct part within 63 bytes for every
+    -- table name act.seed accepts.
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (source) WHERE NOT pattern',
+                   table_name || '_sub_literal_ix', streams);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane, priority, at, stream) WHERE (mark > at OR at < 0) AND NOT blocked',
+                   table_name || '_sub_work_ix', streams);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane, priority, at, stream) WHERE source IS NULL AND NOT blocked',
+                   table_name || '_sub_all_ix', streams);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane) WHERE pattern',
+                   table_name || '_sub_pattern_ix', streams);
+
     store := events::regclass;
     INSERT INTO act.stores AS s (schema, table_name, notify)
     VALUES (seed.schema, seed.table_name, seed.notify)

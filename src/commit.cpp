@@ -6,6 +6,7 @@
 #include "spi.hpp"
 #include "store.hpp"
 #include "stream_lock.hpp"
+#include "work.hpp"
 
 namespace act {
 namespace {
@@ -70,6 +71,7 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
                  errdetail("Nothing was committed."),
                  errhint("Read the stream again, decide again, and commit with its current version.")));
     int64 first_id = fence::allocate(store, count);
+    work::committed(store, stream, first_id, events);
     insert(store, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), first_id, stream, version,
            meta, events);
     spi::finish();

@@ -34,6 +34,17 @@ enum class Plan : uint32 {
     insert_events,
     query,
     max_event_id,
+    raise_marks,
+    settled_head,
+    probe_patterns,
+    claim,
+    subscribe,
+    subscribe_marks,
+    subscribe_options,
+    watermark,
+    ack,
+    block,
+    subscriptions,
 };
 SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant);
 // Prepares `sql`, keeps it, and caches it under (store, kind, variant).
