@@ -5,12 +5,18 @@
 // rows still leased by the given holder, so a worker whose lease expired and
 // was taken over changes nothing. A stream listed twice counts once, with
 // its last entry. Rows come back in stream order.
+//
+// ack also sets each literal subscription's work mark afresh (work.hpp):
+// it takes the stream locks of their sources first, so a commit in flight
+// to one of them is waited for, and one that follows sees the new
+// watermark.
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "events.hpp"
 #include "json.hpp"
 #include "spi.hpp"
 #include "store.hpp"
+#include "work.hpp"
 
 namespace act {
 namespace {
@@ -70,16 +76,39 @@ const char *build_sql(const Store *store, Report r)
         // A pattern row's probe cursor holds for a watermark at or above
         // the one it was found from; a lower one starts it again.
         return psprintf("WITH done AS (UPDATE %s s SET at = i.at, retry = -1, leased_by = NULL, leased_until = NULL,"
+                        " mark = CASE WHEN NOT s.pattern THEN %s ELSE s.mark END,"
                         " probed = CASE WHEN i.at < s.at THEN NULL ELSE s.probed END"
                         " FROM (%s) i WHERE s.stream = i.stream AND s.leased_by = i.by"
                         " RETURNING s.stream, s.source, s.at, i.by, s.retry, i.lagging, s.lane)"
                         " SELECT * FROM done ORDER BY stream",
-                        store->streams_sql, input);
+                        store->streams_sql, work::source_head_sql(store, "s.source"), input);
     return psprintf("WITH done AS (UPDATE %s s SET blocked = true, error = i.error"
                     " FROM (%s) i WHERE s.stream = i.stream AND s.leased_by = i.by AND NOT s.blocked"
                     " RETURNING s.stream, s.source, s.at, i.by, s.retry, i.lagging, s.lane, s.error)"
                     " SELECT * FROM done ORDER BY stream",
                     store->streams_sql, input);
+}
+
+// Locks the literal sources of the rows that `holders` acknowledge.
+void lock_acked_sources(const Store *store, const Datum *arrays)
+{
+    SPIPlanPtr plan = cached_plan(store, Plan::ack_sources, 0);
+    if (!plan) {
+        Oid types[] = {TEXTARRAYOID, TEXTARRAYOID};
+        plan = keep_plan(store, Plan::ack_sources, 0,
+                         psprintf("SELECT DISTINCT s.source FROM %s s"
+                                  " JOIN unnest($1::text[], $2::text[]) AS i(stream, by)"
+                                  " ON s.stream = i.stream AND s.leased_by = i.by WHERE NOT s.pattern",
+                                  store->streams_sql),
+                         2, types);
+    }
+    uint64 n = spi::execute(plan, arrays, nullptr, true);
+    text **sources = static_cast<text **>(palloc(sizeof(text *) * Max(n, 1)));
+    for (uint64 i = 0; i < n; i++) {
+        bool null;
+        sources[i] = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &null));
+    }
+    work::lock_sources(store, sources, int(n));
 }
 
 Datum report(FunctionCallInfo fcinfo, Report r)
@@ -91,13 +120,17 @@ Datum report(FunctionCallInfo fcinfo, Report r)
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     spi::connect();
     Store *store = current_store();
+    if (r == Report::ack)
+        lock_acked_sources(store, arrays);
     Plan kind = r == Report::ack ? Plan::ack : Plan::block;
     SPIPlanPtr plan = cached_plan(store, kind, 0);
     if (!plan) {
         Oid types[] = {TEXTARRAYOID, TEXTARRAYOID, Oid(r == Report::ack ? INT8ARRAYOID : TEXTARRAYOID), BOOLARRAYOID};
         plan = keep_plan(store, kind, 0, build_sql(store, r), 4, types);
     }
-    spi::rows_into(plan, arrays, nullptr, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), false);
+    // From a snapshot taken after the locks, also in REPEATABLE READ.
+    spi::execute(plan, arrays, nullptr, true);
+    spi::returned_into(reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo));
     spi::finish();
     return Datum(0);
 }

@@ -78,4 +78,10 @@ uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls, bool lat
     return SPI_processed;
 }
 
+void returned_into(ReturnSetInfo *rsinfo)
+{
+    for (uint64 i = 0; i < SPI_processed; i++)
+        tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+}
+
 } // namespace act::spi

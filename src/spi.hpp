@@ -28,4 +28,8 @@ int64 int64_value(SPIPlanPtr plan, const Datum *values, const char *nulls, int64
 // reads a snapshot taken now, also in a REPEATABLE READ transaction.
 uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls, bool latest_snapshot = false);
 
+// Puts the rows that the last execute() returned into the set-returning
+// function's tuplestore (InitMaterializedSRF first).
+void returned_into(ReturnSetInfo *rsinfo);
+
 } // namespace act::spi

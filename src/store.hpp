@@ -43,6 +43,7 @@ enum class Plan : uint32 {
     subscribe_options,
     watermark,
     ack,
+    ack_sources,
     block,
     subscriptions,
 };

@@ -5,9 +5,7 @@
 #include "json.hpp"
 #include "spi.hpp"
 #include "store.hpp"
-#include "stream_lock.hpp"
-
-#include <algorithm>
+#include "work.hpp"
 
 namespace act {
 namespace {
@@ -116,34 +114,17 @@ int32 insert(const Store *store, const Input &input, ArrayType **literal, text *
     return int32(rows);
 }
 
-// A new subscription to a literal source starts with the id of the
-// source's last event as its mark. The source's stream lock, held to
-// COMMIT, orders this with the source's writers: one in flight has
-// committed before the mark is read, and a later one's mark update sees
-// the new row.
+// A new subscription to a literal source starts with its source's last
+// event as its mark, read under the source's stream lock (work.hpp).
 void mark_new(const Store *store, ArrayType *literal, text **sources, int n)
 {
     if (n == 0)
         return;
-    uint32 *keys = static_cast<uint32 *>(palloc(sizeof(uint32) * n));
-    for (int i = 0; i < n; i++)
-        keys[i] = stream_lock_key(sources[i]);
-    // Ascending key order: two callers never deadlock (stream_lock.hpp).
-    int *order = static_cast<int *>(palloc(sizeof(int) * n));
-    for (int i = 0; i < n; i++)
-        order[i] = i;
-    std::sort(order, order + n, [keys](int a, int b) { return keys[a] < keys[b]; });
-    for (int i = 0; i < n; i++)
-        if (i == 0 || keys[order[i]] != keys[order[i - 1]])
-            lock_stream(store, sources[order[i]]);
-
+    work::lock_sources(store, sources, n);
     Oid types[] = {TEXTARRAYOID};
     SPIPlanPtr p = plan(store, Plan::subscribe_marks,
-                        psprintf("UPDATE %s s SET mark = coalesce((SELECT id FROM %s e"
-                                 " WHERE e.stream = s.source AND e.name <> '__snapshot__'"
-                                 " ORDER BY e.version DESC LIMIT 1), -1)"
-                                 " WHERE s.stream = ANY($1)",
-                                 store->streams_sql, store->events_sql),
+                        psprintf("UPDATE %s s SET mark = %s WHERE s.stream = ANY($1)", store->streams_sql,
+                                 work::source_head_sql(store, "s.source")),
                         1, types);
     Datum args[] = {PointerGetDatum(literal)};
     spi::execute(p, args, nullptr, true);

@@ -101,7 +101,7 @@ const char *build_sql(const Store *store, Op op, uint32 shape)
 
 // Runs `op` with the filter at argument `first` and the operation's own
 // values ($6, $7); rows go to the result set when `rsinfo` is given.
-uint64 run(FunctionCallInfo fcinfo, Op op, int first, uint32 shape, Datum own, Datum max_rows,
+uint64 run(FunctionCallInfo fcinfo, Op op, int first, uint32 shape, NullableDatum own, NullableDatum max_rows,
            ReturnSetInfo *rsinfo)
 {
     spi::connect();
@@ -121,28 +121,31 @@ uint64 run(FunctionCallInfo fcinfo, Op op, int first, uint32 shape, Datum own, D
         values[i] = null ? Datum(0) : PG_GETARG_DATUM(first + args[i]);
         nulls[i] = null ? 'n' : ' ';
     }
-    values[5] = own;
-    values[6] = max_rows;
-    nulls[5] = nulls[6] = ' ';
+    values[5] = own.value;
+    nulls[5] = own.isnull ? 'n' : ' ';
+    values[6] = max_rows.value;
+    nulls[6] = max_rows.isnull ? 'n' : ' ';
     uint64 rows = rsinfo ? spi::rows_into(plan, values, nulls, rsinfo, false) : spi::execute(plan, values, nulls);
     spi::finish();
     return rows;
 }
 
+constexpr NullableDatum none = {Datum(0), true};
+
 Datum reset(FunctionCallInfo fcinfo)
 {
-    PG_RETURN_INT32(int32(run(fcinfo, Op::reset, 0, shape_of(fcinfo, 0), Datum(0), Datum(0), nullptr)));
+    PG_RETURN_INT32(int32(run(fcinfo, Op::reset, 0, shape_of(fcinfo, 0), none, none, nullptr)));
 }
 
 Datum unblock(FunctionCallInfo fcinfo)
 {
-    PG_RETURN_INT32(int32(run(fcinfo, Op::unblock, 0, shape_of(fcinfo, 0), Datum(0), Datum(0), nullptr)));
+    PG_RETURN_INT32(int32(run(fcinfo, Op::unblock, 0, shape_of(fcinfo, 0), none, none, nullptr)));
 }
 
 Datum prioritize(FunctionCallInfo fcinfo)
 {
     require_arg(fcinfo, 0, "priority");
-    PG_RETURN_INT32(int32(run(fcinfo, Op::prioritize, 1, shape_of(fcinfo, 1), PG_GETARG_DATUM(0), Datum(0), nullptr)));
+    PG_RETURN_INT32(int32(run(fcinfo, Op::prioritize, 1, shape_of(fcinfo, 1), fcinfo->args[0], none, nullptr)));
 }
 
 Datum query_streams(FunctionCallInfo fcinfo)
@@ -156,8 +159,7 @@ Datum query_streams(FunctionCallInfo fcinfo)
         shape |= limited;
     }
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-    run(fcinfo, Op::query, 0, shape, PG_ARGISNULL(after) ? Datum(0) : PG_GETARG_DATUM(after),
-        PG_ARGISNULL(max_rows) ? Datum(0) : PG_GETARG_DATUM(max_rows),
+    run(fcinfo, Op::query, 0, shape, fcinfo->args[after], fcinfo->args[max_rows],
         reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo));
     return Datum(0);
 }

@@ -3,6 +3,9 @@
 #include "events.hpp"
 #include "json.hpp"
 #include "spi.hpp"
+#include "stream_lock.hpp"
+
+#include <algorithm>
 
 namespace act::work {
 namespace {
@@ -54,15 +57,37 @@ void raise_marks(const Store *store, text *source, int64 last_id)
     if (!plan) {
         Oid types[] = {TEXTOID, INT8OID};
         plan = keep_plan(store, Plan::raise_marks, 0,
-                         psprintf("UPDATE %s SET mark = $2 WHERE source = $1 AND NOT pattern AND mark < $2",
+                         psprintf("UPDATE %s SET mark = $2"
+                                  " WHERE source = $1 AND NOT pattern AND mark <= at AND at >= 0 AND at < $2",
                                   store->streams_sql),
                          2, types);
     }
     Datum args[] = {PointerGetDatum(source), Int64GetDatum(last_id)};
-    // A subscription that act.subscribe created after this transaction's
-    // snapshot (it holds the source's stream lock until it commits) is
-    // still seen, also in REPEATABLE READ.
+    // A subscription that act.subscribe created, or act.ack moved, after
+    // this transaction's snapshot (both hold the source's stream lock until
+    // they commit) is still seen, also in REPEATABLE READ.
     spi::execute(plan, args, nullptr, true);
+}
+
+void lock_sources(const Store *store, text **sources, int n)
+{
+    uint32 *keys = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(n, 1)));
+    int *order = static_cast<int *>(palloc(sizeof(int) * Max(n, 1)));
+    for (int i = 0; i < n; i++) {
+        keys[i] = stream_lock_key(sources[i]);
+        order[i] = i;
+    }
+    std::sort(order, order + n, [keys](int a, int b) { return keys[a] < keys[b]; });
+    for (int i = 0; i < n; i++)
+        if (i == 0 || keys[order[i]] != keys[order[i - 1]])
+            lock_stream(store, sources[order[i]]);
+}
+
+const char *source_head_sql(const Store *store, const char *source)
+{
+    return psprintf("coalesce((SELECT e.id FROM %s e WHERE e.stream = %s AND e.name <> '__snapshot__'"
+                    " ORDER BY e.version DESC LIMIT 1), -1)",
+                    store->events_sql, source);
 }
 
 int64 settled_head(const Store *store, int64 horizon)

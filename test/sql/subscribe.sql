@@ -84,3 +84,23 @@ SELECT act.subscribe('[{"stream":"x"},{"stream":"y","source":"a{2"}]');
 
 RESET act.store;
 SELECT act.drop('subs', 'events');
+
+-- A store seeded before consumers had work marks (its rows written here
+-- as that version left them): act.seed adds the marks in place, from the
+-- events already there. u-1 is behind its source, u-2 at its last event,
+-- u-3 past it (only a snapshot follows), u-4 a pattern, u-5 every stream.
+SELECT act.seed('subs_old');
+ALTER TABLE subs_old.events_streams DROP COLUMN mark, DROP COLUMN probed, DROP COLUMN pattern;
+SELECT indexname FROM pg_indexes WHERE schemaname = 'subs_old' ORDER BY 1;
+INSERT INTO subs_old.events (id, name, data, stream, version)
+VALUES (1, 'A', '{}', 'o-1', 0), (2, 'B', '{}', 'o-1', 1), (3, '__snapshot__', '{}', 'o-1', 2);
+SELECT setval(pg_get_serial_sequence('subs_old.events', 'id'), 3);
+INSERT INTO subs_old.events_streams (stream, source, at) VALUES ('u-1', 'o-1', 1), ('u-2', 'o-1', 2), ('u-3', 'o-1', 3),
+    ('u-4', '^o-', 3), ('u-5', NULL, 3);
+SELECT act.seed('subs_old');
+SET act.store = 'subs_old.events';
+SELECT stream, source, at, mark, pattern FROM subs_old.events_streams ORDER BY stream;
+SELECT indexname FROM pg_indexes WHERE schemaname = 'subs_old' ORDER BY 1;
+SELECT stream, at FROM act.claim(10, 0, 'w', 60000);
+RESET act.store;
+SELECT act.drop('subs_old', 'events');
