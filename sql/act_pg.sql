@@ -253,11 +253,14 @@ LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_subscribe';
 COMMENT ON FUNCTION act.subscribe(jsonb) IS
 'register consumers [{"stream","source"?,"priority"?,"lane"?}]: new rows start at -1; an existing row keeps its highest priority and takes the new lane';
 
--- jit: the plan's estimates are pessimistic (unknown limits and levels),
--- and compiling it would cost more than running it.
+-- Claim's statement is planned once per store and kept (src/claim.cpp):
+-- planning it again for each call's values would cost more than running
+-- it, and so would JIT-compiling it, which its pessimistic estimates (limits
+-- and levels unknown) would otherwise ask for.
 CREATE FUNCTION act.claim(lagging int, lead int, by text, millis int, lane text DEFAULT NULL)
 RETURNS SETOF act.lease
-LANGUAGE c VOLATILE SET jit = off AS 'MODULE_PATHNAME', 'act_claim';
+LANGUAGE c VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off
+AS 'MODULE_PATHNAME', 'act_claim';
 COMMENT ON FUNCTION act.claim(int, int, text, int, text) IS
 'lease up to lagging streams with work by priority (a quarter by watermark alone) and up to lead by newest watermark, for millis ms; competing workers never get the same stream nor wait';
 

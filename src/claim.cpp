@@ -11,7 +11,10 @@
 // of subscriptions, and a row another worker holds is passed over, never
 // waited for. From those few rows the statement takes the lagging set
 // (priority DESC, at ASC, with the fairness reserve by at ASC alone) and the
-// leading set (at DESC), and leases them.
+// leading set (at DESC), and leases them. (The update names its rows also
+// by `= ANY(ARRAY(...))`, which the planner knows to be a handful of keys:
+// a join alone, estimated at hundreds of rows, made it scan every
+// subscription of a small store.)
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "fence.hpp"
@@ -98,7 +101,7 @@ const char *build_sql(const Store *store, bool by_lane)
         "  UNION ALL SELECT stream, false FROM lead) x GROUP BY stream),"
         " leased AS (UPDATE %s s SET leased_by = $4,"
         "  leased_until = statement_timestamp() + $5 * interval '1 millisecond', retry = s.retry + 1"
-        "  FROM chosen c WHERE s.stream = c.stream"
+        "  FROM chosen c WHERE s.stream = c.stream AND s.stream = ANY(ARRAY(SELECT stream FROM chosen))"
         "  RETURNING s.stream, s.source, s.at, s.leased_by, s.retry, c.lagging, s.lane, s.priority)"
         " SELECT stream, source, at, leased_by, retry, lagging, lane FROM leased"
         " ORDER BY lagging DESC, CASE WHEN lagging THEN priority END DESC, CASE WHEN lagging THEN at END,"
