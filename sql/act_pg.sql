@@ -96,6 +96,36 @@ BEGIN
             lane         text        NOT NULL DEFAULT 'default'
         )$ddl$, streams);
 
+    -- Claim's has-work state (src/work.hpp). A store seeded before it
+    -- existed gets it here: commits wait while the literal subscriptions'
+    -- marks are computed, so none is missed.
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute
+                   WHERE attrelid = streams::regclass AND attname = 'mark' AND NOT attisdropped) THEN
+        EXECUTE format('LOCK TABLE %s IN SHARE MODE', events);
+        EXECUTE format($ddl$
+            ALTER TABLE %s
+                ADD COLUMN mark    bigint,
+                ADD COLUMN probed  bigint,
+                ADD COLUMN pattern boolean GENERATED ALWAYS AS (source ~ '[][\\^$.|?*+(){}]') STORED
+            $ddl$, streams);
+        EXECUTE format($ddl$
+            UPDATE %s s SET mark = CASE WHEN pattern THEN -1 ELSE coalesce(
+                (SELECT id FROM %s e WHERE e.stream = s.source AND e.name <> '__snapshot__'
+                 ORDER BY e.version DESC LIMIT 1), -1) END
+            WHERE source IS NOT NULL
+            $ddl$, streams, events);
+    END IF;
+    -- Index names keep their distinct part within 63 bytes for every
+    -- table name act.seed accepts.
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (source) WHERE NOT pattern',
+                   table_name || '_sub_literal_ix', streams);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane, priority, at, stream) WHERE (mark > at OR at < 0) AND NOT blocked',
+                   table_name || '_sub_work_ix', streams);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane, priority, at, stream) WHERE source IS NULL AND NOT blocked',
+                   table_name || '_sub_all_ix', streams);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane) WHERE pattern',
+                   table_name || '_sub_pattern_ix', streams);
+
     store := events::regclass;
     INSERT INTO act.stores AS s (schema, table_name, notify)
     VALUES (seed.schema, seed.table_name, seed.notify)
@@ -170,6 +200,134 @@ CREATE FUNCTION act.max_event_id() RETURNS bigint
 LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_max_event_id';
 COMMENT ON FUNCTION act.max_event_id() IS
 'the highest event id of the store that readers may rely on (-1 when empty)';
+
+--------------------------------------------------------------------------
+-- Consuming
+--------------------------------------------------------------------------
+
+CREATE TYPE act.lease AS (
+    stream  text,
+    source  text,
+    at      bigint,
+    by      text,
+    retry   int,
+    lagging boolean,
+    lane    text
+);
+COMMENT ON TYPE act.lease IS 'a stream leased to a worker, as act.claim and act.ack return it';
+
+CREATE TYPE act.blocked_lease AS (
+    stream  text,
+    source  text,
+    at      bigint,
+    by      text,
+    retry   int,
+    lagging boolean,
+    lane    text,
+    error   text
+);
+COMMENT ON TYPE act.blocked_lease IS 'a lease that act.block blocked, with its error';
+
+CREATE TYPE act.subscribed AS (
+    subscribed int,
+    watermark  bigint
+);
+COMMENT ON TYPE act.subscribed IS 'act.subscribe''s result: new subscriptions, and the highest watermark of all (-1 when none)';
+
+CREATE TYPE act.subscription AS (
+    stream       text,
+    source       text,
+    at           bigint,
+    retry        int,
+    blocked      boolean,
+    error        text,
+    leased_by    text,
+    leased_until timestamptz,
+    priority     int,
+    lane         text
+);
+COMMENT ON TYPE act.subscription IS 'a subscription row, as act.query_streams returns it (error '''' when none)';
+
+CREATE FUNCTION act.subscribe(streams jsonb) RETURNS act.subscribed
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_subscribe';
+COMMENT ON FUNCTION act.subscribe(jsonb) IS
+'register consumers [{"stream","source"?,"priority"?,"lane"?}]: new rows start at -1; an existing row keeps its highest priority and takes the new lane';
+
+-- Claim's statement is planned once per store and kept (src/claim.cpp):
+-- planning it again for each call's values would cost more than running
+-- it, and so would JIT-compiling it, which its pessimistic estimates (limits
+-- and levels unknown) would otherwise ask for.
+CREATE FUNCTION act.claim(lagging int, lead int, by text, millis int, lane text DEFAULT NULL)
+RETURNS SETOF act.lease
+LANGUAGE c VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off
+AS 'MODULE_PATHNAME', 'act_claim';
+COMMENT ON FUNCTION act.claim(int, int, text, int, text) IS
+'lease up to lagging streams with work by priority (a quarter by watermark alone) and up to lead by newest watermark, for millis ms; competing workers never get the same stream nor wait';
+
+CREATE FUNCTION act.ack(leases jsonb) RETURNS SETOF act.lease
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_ack';
+COMMENT ON FUNCTION act.ack(jsonb) IS
+'for leases [{"stream","by","at","lagging"?}] still held by "by": move the watermark to "at", clear retry and lease; returns the acknowledged leases';
+
+CREATE FUNCTION act.block(leases jsonb) RETURNS SETOF act.blocked_lease
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_block';
+COMMENT ON FUNCTION act.block(jsonb) IS
+'for leases [{"stream","by","error","lagging"?}] still held by "by" and not blocked: block them with the error; returns them';
+
+CREATE FUNCTION act.reset(
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    source       text    DEFAULT NULL,
+    source_exact boolean DEFAULT false,
+    blocked      boolean DEFAULT NULL,
+    lane         text    DEFAULT NULL)
+RETURNS int
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_reset';
+COMMENT ON FUNCTION act.reset(text[], text, boolean, text, boolean, boolean, text) IS
+'replay subscriptions from the start (at and retry -1, unblocked, error and lease cleared); every filter given must hold, none means all; returns how many';
+
+CREATE FUNCTION act.unblock(
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    source       text    DEFAULT NULL,
+    source_exact boolean DEFAULT false,
+    blocked      boolean DEFAULT NULL,
+    lane         text    DEFAULT NULL)
+RETURNS int
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_unblock';
+COMMENT ON FUNCTION act.unblock(text[], text, boolean, text, boolean, boolean, text) IS
+'unblock blocked subscriptions (retry -1, error and lease cleared, watermark kept); same filters as act.reset; returns how many';
+
+CREATE FUNCTION act.prioritize(
+    priority     int,
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    source       text    DEFAULT NULL,
+    source_exact boolean DEFAULT false,
+    blocked      boolean DEFAULT NULL,
+    lane         text    DEFAULT NULL)
+RETURNS int
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_prioritize';
+COMMENT ON FUNCTION act.prioritize(int, text[], text, boolean, text, boolean, boolean, text) IS
+'set the priority of subscriptions outright; same filters as act.reset; returns how many changed';
+
+CREATE FUNCTION act.query_streams(
+    streams      text[]  DEFAULT NULL,
+    stream       text    DEFAULT NULL,
+    stream_exact boolean DEFAULT false,
+    source       text    DEFAULT NULL,
+    source_exact boolean DEFAULT false,
+    blocked      boolean DEFAULT NULL,
+    lane         text    DEFAULT NULL,
+    after        text    DEFAULT NULL,
+    max_rows     int     DEFAULT 100)
+RETURNS SETOF act.subscription
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_query_streams';
+COMMENT ON FUNCTION act.query_streams(text[], text, boolean, text, boolean, boolean, text, text, int) IS
+'subscription rows by stream name, after "after", at most max_rows; same filters as act.reset; act.max_event_id() gives the store''s highest event id';
 
 --------------------------------------------------------------------------
 -- Statistics

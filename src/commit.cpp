@@ -7,6 +7,7 @@
 #include "notify.hpp"
 #include "store.hpp"
 #include "stream_lock.hpp"
+#include "work.hpp"
 
 
 namespace act {
@@ -144,6 +145,7 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
                  errdetail("Nothing was committed."),
                  errhint("Read the stream again, decide again, and commit with its current version.")));
     int64 first_id = fence::allocate(store, count);
+    work::committed(store, stream, first_id, events);
     insert(store, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), first_id, stream, version,
            meta, events, count);
     remember_version(store, hash, version + count);

@@ -70,10 +70,18 @@ int64 int64_value(SPIPlanPtr plan, const Datum *values, const char *nulls, int64
     return value;
 }
 
-uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls)
+uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls, bool latest_snapshot)
 {
-    check(SPI_execute_plan(plan, const_cast<Datum *>(values), nulls, false, 0), "running a plan");
+    Snapshot snapshot = latest_snapshot ? GetLatestSnapshot() : InvalidSnapshot;
+    check(SPI_execute_snapshot(plan, const_cast<Datum *>(values), nulls, snapshot, InvalidSnapshot, false, true, 0),
+          "running a plan");
     return SPI_processed;
+}
+
+void returned_into(ReturnSetInfo *rsinfo)
+{
+    for (uint64 i = 0; i < SPI_processed; i++)
+        tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
 }
 
 } // namespace act::spi

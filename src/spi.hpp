@@ -23,7 +23,13 @@ uint64 rows_into(SPIPlanPtr plan, const Datum *values, const char *nulls, Return
 int64 int64_value(SPIPlanPtr plan, const Datum *values, const char *nulls, int64 missing,
                   bool latest_snapshot = false);
 
-// Runs a data-changing `plan`; returns the number of rows it processed.
-uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls);
+// Runs a data-changing `plan`; returns the number of rows it processed
+// (rows it returns are in SPI_tuptable). With `latest_snapshot`, the plan
+// reads a snapshot taken now, also in a REPEATABLE READ transaction.
+uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls, bool latest_snapshot = false);
+
+// Puts the rows that the last execute() returned into the set-returning
+// function's tuplestore (InitMaterializedSRF first).
+void returned_into(ReturnSetInfo *rsinfo);
 
 } // namespace act::spi

@@ -112,6 +112,9 @@ void load(Store *s, Oid nsp, const char *schema, const char *table)
     if (!OidIsValid(s->streams) || !OidIsValid(s->sequence) || !registered_notify(schema, table, &s->notify))
         unknown_store(schema, table);
     s->version = get_attnum(s->events, "version");
+    // A store seeded by 0.1.0 has no marks until act.seed (run by ALTER
+    // EXTENSION act_pg UPDATE) adds them; until then commits skip them.
+    s->has_marks = get_attnum(s->streams, "mark") != InvalidAttrNumber;
     s->stream_index = stream_index(s->events, get_attnum(s->events, "stream"), s->version);
     strlcpy(s->schema, schema, sizeof s->schema);
     strlcpy(s->table, table, sizeof s->table);

@@ -16,6 +16,7 @@ struct Store {
     Oid sequence;        // the events table's identity sequence
     Oid stream_index;    // the unique btree index on events (stream, version), if any
     AttrNumber version;  // the events table's version column
+    bool has_marks;      // the subscriptions table has claim's work marks (src/work.hpp)
     bool notify;         // commits send pg_notify
     bool stale;          // reload the fields above before use
     char schema[NAMEDATALEN];
@@ -39,6 +40,18 @@ enum class Plan : uint32 {
     truncate_events,
     truncate_subscription,
     truncate_seed,
+    raise_marks,
+    settled_head,
+    probe_patterns,
+    claim,
+    subscribe,
+    subscribe_marks,
+    subscribe_options,
+    watermark,
+    ack,
+    ack_sources,
+    block,
+    subscriptions,
 };
 SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant);
 // Prepares `sql`, keeps it, and caches it under (store, kind, variant).

@@ -7,6 +7,7 @@
 #include "spi.hpp"
 #include "store.hpp"
 #include "stream_lock.hpp"
+#include "work.hpp"
 
 namespace act {
 namespace {
@@ -158,6 +159,9 @@ Datum truncate(FunctionCallInfo fcinfo)
         const char *name = t.snapshot ? "__snapshot__" : "__tombstone__";
         int64 id = fence::allocate(store, 1);
         seed(store, rsinfo, id, t, name, deleted, default_meta);
+        // A tombstone is work for the stream's consumers; a snapshot is not.
+        if (!t.snapshot)
+            work::raise_marks(store, t.stream, id);
         notify::seeded(store, t.stream, id, name);
     }
     spi::finish();
