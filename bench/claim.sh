@@ -75,13 +75,10 @@ for n in "${sizes[@]}"; do
     fi
 done
 
-# pgbench -r: the claim statement's own latency, in ms.
+# The claim statement's own latency (pgbench -r), in ms.
 claim_ms() {
-    local key=$1 log="$BENCH_OUT/pgbench.log" out ms
-    echo "=== $key: pgbench -r -c 1 -T $bench_short -f $scripts/claim.pgbench ($PGOPTIONS)" >>"$log"
-    out=$(pgbench -n -M prepared -r -c 1 -T "$bench_short" -f "$scripts/claim.pgbench" 2>&1) ||
-        { echo "$out" >>"$log"; echo "pgbench failed for $key (see $log)" >&2; return 1; }
-    echo "$out" >>"$log"
+    local key=$1 out ms
+    out=$(bench_pgbench_run "$key" 1 "$bench_short" "$scripts/claim.pgbench" -r) || return 1
     ms=$(echo "$out" | awk '/act\.claim\(/ { print $1 }')
     bench_record "$key" "$ms"
     printf '  %-28s %12s ms\n' "$key" "$ms"

@@ -35,21 +35,11 @@ cc -O2 -Wall -Wextra -o "$consume" "$BENCH_DIR/consume.c" \
 echo "consume: 10,000 subscriptions"
 bench_sql "SELECT act.subscribe((SELECT jsonb_agg(jsonb_build_object('stream', 'sub-' || i, 'source', 'stream-' || i))
                                  FROM generate_series(1, 10000) i))" >/dev/null
-# The client library's subscriptions table, with an index that serves its
-# claim's ORDER BY.
+# The client library's subscriptions table: the same columns without the
+# work marks, and an index that serves its claim's ORDER BY.
 bench_sql_file - <<SQL
-CREATE TABLE $client_subs (
-    stream       text        PRIMARY KEY,
-    source       text,
-    at           bigint      NOT NULL DEFAULT -1,
-    retry        int         NOT NULL DEFAULT -1,
-    blocked      boolean     NOT NULL DEFAULT false,
-    error        text,
-    leased_by    text,
-    leased_until timestamptz,
-    priority     int         NOT NULL DEFAULT 0,
-    lane         text        NOT NULL DEFAULT 'default'
-);
+CREATE TABLE $client_subs (LIKE $act_subs INCLUDING DEFAULTS);
+ALTER TABLE $client_subs DROP COLUMN mark, DROP COLUMN probed, DROP COLUMN pattern, ADD PRIMARY KEY (stream);
 CREATE INDEX subs_claim_ix ON $client_subs (priority DESC, at, stream) WHERE NOT blocked;
 INSERT INTO $client_subs (stream, source) SELECT stream, source FROM $act_subs;
 SQL

@@ -73,50 +73,46 @@ bench_record() {
     echo "$1 $2" >>"$BENCH_OUT/measurements"
 }
 
-# One timed pgbench run, recorded under KEY:
-#   bench_pgbench KEY SCALE CLIENTS SCRIPT [pgbench options...]
-# The recorded figure is transactions per second times SCALE (the events
-# or rows one transaction stands for; 1 for plain tps). Uses prepared
-# statements, as an application with a driver's statement cache would.
-bench_pgbench() {
-    local key=$1 scale=$2 clients=$3 script=$4
+# One timed pgbench run for the figure KEY, with prepared statements (as
+# an application with a driver's statement cache), -j 2 threads when there
+# are several clients: prints pgbench's output and appends it to the log;
+# fails, with its last lines, when pgbench does.
+#   bench_pgbench_run KEY CLIENTS SECONDS SCRIPT [pgbench options...]
+bench_pgbench_run() {
+    local key=$1 clients=$2 seconds=$3 script=$4
     shift 4
-    local threads=$((clients < 2 ? clients : 2))
-    local log="$BENCH_OUT/pgbench.log"
-    echo "=== $key: pgbench -c $clients -T $BENCH_SECONDS -f $script $*" >>"$log"
-    local out
-    if ! out=$(pgbench -n -M prepared -c "$clients" -j "$threads" -T "$BENCH_SECONDS" -f "$script" "$@" 2>&1); then
+    local threads=$((clients < 2 ? clients : 2)) log="$BENCH_OUT/pgbench.log" out
+    echo "=== $key: pgbench -c $clients -T $seconds -f $script $* (${PGOPTIONS:-})" >>"$log"
+    if ! out=$(pgbench -n -M prepared -c "$clients" -j "$threads" -T "$seconds" -f "$script" "$@" 2>&1); then
         echo "$out" >>"$log"
         echo "pgbench failed for $key (see $log):" >&2
         echo "$out" | tail -5 >&2
         return 1
     fi
     echo "$out" >>"$log"
-    local tps
+    echo "$out"
+}
+
+# A pgbench run of BENCH_SECONDS, recorded under KEY as transactions per
+# second times SCALE (the events or rows one transaction stands for; 1 for
+# plain tps): bench_pgbench KEY SCALE CLIENTS SCRIPT [pgbench options...]
+bench_pgbench() {
+    local key=$1 scale=$2 clients=$3 script=$4 out tps figure
+    shift 4
+    out=$(bench_pgbench_run "$key" "$clients" "$BENCH_SECONDS" "$script" "$@") || return 1
     tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
-    local figure
     figure=$(awk -v t="$tps" -v s="$scale" 'BEGIN { printf "%.1f", t * s }')
     bench_record "$key" "$figure"
     printf '  %-28s %12s\n' "$key" "$figure"
 }
 
-# One timed pgbench run of one client, recorded under KEY as the time of
+# A pgbench run of one client for SECONDS, recorded under KEY as the time of
 # one transaction in milliseconds (pgbench's latency average):
 #   bench_pgbench_ms KEY SECONDS SCRIPT [pgbench options...]
 bench_pgbench_ms() {
-    local key=$1 seconds=$2 script=$3
+    local key=$1 seconds=$2 script=$3 out ms
     shift 3
-    local log="$BENCH_OUT/pgbench.log"
-    echo "=== $key: pgbench -c 1 -T $seconds -f $script $*" >>"$log"
-    local out
-    if ! out=$(pgbench -n -M prepared -c 1 -T "$seconds" -f "$script" "$@" 2>&1); then
-        echo "$out" >>"$log"
-        echo "pgbench failed for $key (see $log):" >&2
-        echo "$out" | tail -5 >&2
-        return 1
-    fi
-    echo "$out" >>"$log"
-    local ms
+    out=$(bench_pgbench_run "$key" 1 "$seconds" "$script" "$@") || return 1
     ms=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms.*/\1/p')
     bench_record "$key" "$ms"
     printf '  %-28s %12s ms\n' "$key" "$ms"

@@ -48,7 +48,7 @@ function ratio_of(act, base, time,    n, m, a, b, i, list) {
     for (i = 1; i <= n; i++) {
         r = time ? b[i] / a[i] : a[i] / b[i]
         list = list (i > 1 ? " " : "") r
-        pairs = pairs (i > 1 ? " " : "") sprintf("%.2f", r)
+        pairs = pairs (i > 1 ? " " : "") sprintf(r >= 100 ? "%.0f" : "%.2f", r)
     }
     pairs = "[" pairs "]"
     return median(list)
@@ -73,7 +73,7 @@ FILENAME == ARGV[1] {
 {
     split($0, f, "|")
     if (!header) {
-        printf "%-38s %-9s %-11s %-38s %-20s %-38s %-33s %s\n", "case", "unit", "act_pg", "median [runs]",
+        printf "%-38s %-9s %-15s %-38s %-20s %-38s %-33s %s\n", "case", "unit", "act_pg", "median [runs]",
                "baseline", "median [runs]", "ratio [run by run]", "target"
         header = 1
     }
@@ -93,10 +93,10 @@ FILENAME == ARGV[1] {
             shown = fmt(b) " " runs(base)
         }
         ratio = ratio_of(values[f[5]], base, f[3] ~ /^(ms|s|us)$/)
-        printf "%-38s %-9s %-11s %-38s %-20s %-38s %-33s %s\n", f[2], f[3], f[4],
+        printf "%-38s %-9s %-15s %-38s %-20s %-38s %-33s %s\n", f[2], f[3], f[4],
                fmt(a) " " runs(values[f[5]]), f[6], shown,
-               (ratio == "" ? "-" : sprintf("%.3f", ratio)) " " pairs, verdict(ratio, f[8])
+               (ratio == "" ? "-" : sprintf(ratio >= 100 ? "%.0f" : "%.3f", ratio)) " " pairs, verdict(ratio, f[8])
     } else if (f[1] == "check") {
-        printf "%-38s %-9s %-144s %s\n", f[2], "check", f[3], f[4]
+        printf "%-38s %-9s %-148s %s\n", f[2], "check", f[3], f[4]
     }
 }
