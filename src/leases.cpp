@@ -41,6 +41,7 @@ void read_leases(Jsonb *leases, Report r, Datum *arrays)
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     Datum *laggings = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     for (int32 i = 0; i < n; i++) {
+        CHECK_FOR_INTERRUPTS();
         json::Element e = json::element(leases, i, "lease", hint);
         streams[i] = PointerGetDatum(json::string(e, "stream", true, false, events::max_name_bytes));
         bys[i] = PointerGetDatum(json::string(e, "by", true, false, events::max_name_bytes));
