@@ -13,10 +13,10 @@
 // (priority DESC, at ASC, with the fairness reserve by at ASC alone) and the
 // leading set (at DESC), and leases them. Rows a level locked but the
 // statement did not lease stay locked until the claim's transaction ends,
-// as the leased ones do: other workers pass over them meanwhile. (The update names its rows also
-// by `= ANY(ARRAY(...))`, which the planner knows to be a handful of keys:
-// a join alone, estimated at hundreds of rows, made it scan every
-// subscription of a small store.)
+// as the leased ones do: other workers pass over them meanwhile. The update
+// names its rows also by `= ANY(ARRAY(...))`, which the planner knows to be
+// a handful of keys: a join alone, estimated at hundreds of rows, made it
+// scan every subscription of a small store.
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "events.hpp"

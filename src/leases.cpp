@@ -90,7 +90,8 @@ const char *build_sql(const Store *store, Report r)
                     store->streams_sql, input);
 }
 
-// Locks the literal sources of the rows that `holders` acknowledge.
+// Takes the stream locks of the literal sources of the rows the leases
+// (arrays[0] streams, arrays[1] holders) acknowledge.
 void lock_acked_sources(const Store *store, const Datum *arrays)
 {
     SPIPlanPtr plan = cached_plan(store, Plan::ack_sources, 0);
