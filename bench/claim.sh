@@ -166,6 +166,7 @@ for run in $(seq "$BENCH_RUNS"); do
     done
 done
 echo "commit 1 event to a random stream of 100,000, 8 clients, median of ${BENCH_RUNS} runs of ${BENCH_SECONDS} s"
+echo "  (fsync $(sql -c "SHOW fsync"), synchronous_commit $(sql -c "SHOW synchronous_commit"))"
 m_without=$(median "${without[@]}")
 m_with=$(median "${with[@]}")
 printf '%-24s %7s tps  [%s]\n' "no subscriptions" "$m_without" "${without[*]}"

@@ -6,7 +6,8 @@
 //
 //  - NULL: every stream. It has work when its watermark `at` is below the
 //    store's head: the highest settled id of an event that is not a
-//    snapshot (one index lookup per claim, under the fence's horizon).
+//    snapshot (one index lookup per claim, under the fence's horizon; it
+//    steps over snapshots at the end of the log one by one).
 //  - literal (no regular-expression metacharacter): exactly that stream.
 //    Its `mark` is past its watermark exactly when the source has an event
 //    (not a snapshot) past it. A commit to the source raises the mark of a
