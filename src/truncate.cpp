@@ -159,9 +159,7 @@ Datum truncate(FunctionCallInfo fcinfo)
         const char *name = t.snapshot ? "__snapshot__" : "__tombstone__";
         int64 id = fence::allocate(store, 1);
         seed(store, rsinfo, id, t, name, deleted, default_meta);
-        // A tombstone is work for the stream's consumers; a snapshot is not.
-        if (!t.snapshot)
-            work::raise_marks(store, t.stream, id);
+        work::truncated(store, t.stream);
         notify::seeded(store, t.stream, id, name);
     }
     spi::finish();
