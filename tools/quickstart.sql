@@ -18,3 +18,7 @@ SELECT id, name, version FROM act.commit('order-42', '[{"name":"OrderCancelled",
 -- Read the stream back, and everything after id 1.
 SELECT id, name, version FROM act.query(stream => 'order-42', stream_exact => true);
 SELECT id, name, stream FROM act.query(after => 1);
+
+-- Per-stream figures: the head (latest event) always; tail, count and names on request.
+SELECT stream, (head).name AS head, (tail).name AS tail, count, names
+  FROM act.query_stats(tail => true, count => true, names => true);
