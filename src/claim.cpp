@@ -11,12 +11,15 @@
 // of subscriptions, and a row another worker holds is passed over, never
 // waited for. From those few rows the statement takes the lagging set
 // (priority DESC, at ASC, with the fairness reserve by at ASC alone) and the
-// leading set (at DESC), and leases them. (The update names its rows also
-// by `= ANY(ARRAY(...))`, which the planner knows to be a handful of keys:
-// a join alone, estimated at hundreds of rows, made it scan every
-// subscription of a small store.)
+// leading set (at DESC), and leases them. Rows a level locked but the
+// statement did not lease stay locked until the claim's transaction ends,
+// as the leased ones do: other workers pass over them meanwhile. The update
+// names its rows also by `= ANY(ARRAY(...))`, which the planner knows to be
+// a handful of keys: a join alone, estimated at hundreds of rows, made it
+// scan every subscription of a small store.
 #include "boundary.hpp"
 #include "errors.hpp"
+#include "events.hpp"
 #include "fence.hpp"
 #include "spi.hpp"
 #include "store.hpp"
@@ -123,8 +126,11 @@ Datum claim(FunctionCallInfo fcinfo)
     require_not_negative(lead, "lead");
     require_not_negative(millis, "millis");
     text *by = PG_GETARG_TEXT_PP(by_arg);
-    if (VARSIZE_ANY_EXHDR(by) == 0)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("by must not be empty"),
+    int by_bytes = int(VARSIZE_ANY_EXHDR(by));
+    // act.ack and act.block take holders of this size.
+    if (by_bytes == 0 || by_bytes > events::max_name_bytes)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("by must be 1 to %d bytes long, not %d", events::max_name_bytes, by_bytes),
                         errhint("by names the lease holder: a unique id of the worker.")));
     text *lane = PG_ARGISNULL(lane_arg) ? nullptr : PG_GETARG_TEXT_PP(lane_arg);
 

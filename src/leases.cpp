@@ -41,6 +41,7 @@ void read_leases(Jsonb *leases, Report r, Datum *arrays)
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     Datum *laggings = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     for (int32 i = 0; i < n; i++) {
+        CHECK_FOR_INTERRUPTS();
         json::Element e = json::element(leases, i, "lease", hint);
         streams[i] = PointerGetDatum(json::string(e, "stream", true, false, events::max_name_bytes));
         bys[i] = PointerGetDatum(json::string(e, "by", true, false, events::max_name_bytes));
@@ -89,7 +90,8 @@ const char *build_sql(const Store *store, Report r)
                     store->streams_sql, input);
 }
 
-// Locks the literal sources of the rows that `holders` acknowledge.
+// Takes the stream locks of the literal sources of the rows the leases
+// (arrays[0] streams, arrays[1] holders) acknowledge.
 void lock_acked_sources(const Store *store, const Datum *arrays)
 {
     SPIPlanPtr plan = cached_plan(store, Plan::ack_sources, 0);

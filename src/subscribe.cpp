@@ -51,6 +51,7 @@ Input read_input(Jsonb *streams)
     Datum *priorities = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     Datum *lanes = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     for (int32 i = 0; i < n; i++) {
+        CHECK_FOR_INTERRUPTS();
         json::Element e = json::element(streams, i, "subscription", hint);
         json::only_fields(e, fields);
         names[i] = PointerGetDatum(json::string(e, "stream", true, false, events::max_name_bytes));

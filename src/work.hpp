@@ -6,7 +6,8 @@
 //
 //  - NULL: every stream. It has work when its watermark `at` is below the
 //    store's head: the highest settled id of an event that is not a
-//    snapshot (one index lookup per claim, under the fence's horizon).
+//    snapshot (one index lookup per claim, under the fence's horizon; it
+//    steps over snapshots at the end of the log one by one).
 //  - literal (no regular-expression metacharacter): exactly that stream.
 //    Its `mark` is past its watermark exactly when the source has an event
 //    (not a snapshot) past it. A commit to the source raises the mark of a
@@ -41,6 +42,13 @@ void committed(const Store *store, text *stream, int64 first_id, Jsonb *events);
 // The same for an event `last_id` of `source` (for every path that writes
 // events, e.g. truncate's seeds).
 void raise_marks(const Store *store, text *source, int64 last_id);
+
+// After act.truncate replaced the events of `stream` (under its stream
+// lock): marks that pointed at its deleted events are taken back. Literal
+// subscriptions to it get the mark of its remaining head (a tombstone is
+// work, a snapshot is not); pattern subscriptions matching it probe again
+// from their watermark.
+void truncated(const Store *store, text *stream);
 
 // Takes the stream locks of the literal sources `sources` (each once, in
 // the order of stream_lock.hpp), held to COMMIT: a mark then written from a

@@ -18,3 +18,16 @@ SELECT id, name, version FROM act.commit('order-42', '[{"name":"OrderCancelled",
 -- Read the stream back, and everything after id 1.
 SELECT id, name, version FROM act.query(stream => 'order-42', stream_exact => true);
 SELECT id, name, stream FROM act.query(after => 1);
+
+-- A consumer: subscribe a projection to the stream, lease the streams that
+-- have work, read their events, acknowledge the last one read.
+SELECT * FROM act.subscribe('[{"stream":"order-42-projection","source":"order-42"}]');
+SELECT stream, source, at, retry FROM act.claim(lagging => 10, lead => 0, by => 'worker-1', millis => 30000);
+SELECT id, name FROM act.query(stream => 'order-42', stream_exact => true, after => -1);
+SELECT stream, at FROM act.ack('[{"stream":"order-42-projection","by":"worker-1","at":3}]');
+-- Nothing left to do until the next commit to order-42.
+SELECT count(*) AS leased FROM act.claim(10, 0, 'worker-1', 30000);
+
+-- Per-stream figures: the head (latest event) always; tail, count and names on request.
+SELECT stream, (head).name AS head, (tail).name AS tail, count, names
+  FROM act.query_stats(tail => true, count => true, names => true);

@@ -152,6 +152,7 @@ SELECT pg_temp.try($$SELECT act.claim(-1, 0, 'w', 1000)$$);
 SELECT pg_temp.try($$SELECT act.claim(1, -1, 'w', 1000)$$);
 SELECT pg_temp.try($$SELECT act.claim(1, 0, 'w', -1)$$);
 SELECT pg_temp.try($$SELECT act.claim(1, 0, '', 1000)$$);
+SELECT pg_temp.try(format('SELECT act.claim(1, 0, %L, 1000)', repeat('w', 1025)));
 -- Nothing was leased by the refused calls.
 SELECT count(*) FROM cf.events_streams WHERE leased_by IS NOT NULL;
 RESET act.store;

@@ -85,5 +85,30 @@ SELECT pg_temp.try($$SELECT act.unblock(source => '(')$$);
 SELECT pg_temp.try($$SELECT act.prioritize(NULL)$$);
 SELECT pg_temp.try($$SELECT act.prioritize(1, stream => '(')$$);
 
+-- Who may call what (README, Privileges): a reader reads positions, a
+-- worker also consumes, only an admin resets, unblocks and prioritizes.
+CREATE ROLE sb_reader IN ROLE act_reader;
+CREATE ROLE sb_worker IN ROLE act_worker;
+GRANT SELECT ON sb.events, sb.events_streams TO sb_reader, sb_worker;
+GRANT USAGE ON SCHEMA sb TO sb_reader, sb_worker;
+SET ROLE sb_reader;
+SELECT count(*) FROM act.query_streams();
+SELECT pg_temp.try($$SELECT act.subscribe('[]')$$);
+SELECT pg_temp.try($$SELECT act.claim(1, 0, 'r', 1000)$$);
+SELECT pg_temp.try($$SELECT act.ack('[]')$$);
+SELECT pg_temp.try($$SELECT act.block('[]')$$);
+RESET ROLE;
+SET ROLE sb_worker;
+SELECT * FROM act.subscribe('[]');
+SELECT stream FROM act.ack('[{"stream":"proj-all","by":"w","at":0}]');
+SELECT pg_temp.try($$SELECT act.reset()$$);
+SELECT pg_temp.try($$SELECT act.unblock()$$);
+SELECT pg_temp.try($$SELECT act.prioritize(1)$$);
+-- Writing the table directly is refused.
+SELECT pg_temp.try($$UPDATE sb.events_streams SET at = 100$$);
+RESET ROLE;
+DROP OWNED BY sb_reader, sb_worker;
+DROP ROLE sb_reader, sb_worker;
+
 RESET act.store;
 SELECT act.drop('sb', 'events');
