@@ -56,8 +56,8 @@ settings=$(psql -X -At -c "SELECT string_agg(name || '=' || current_setting(name
                                     'shared_buffers', 'max_wal_size', 'checkpoint_timeout')")
 {
     echo "act_pg $(git describe --always --dirty) on $(psql -X -At -c 'SHOW server_version'), $(nproc) cores;" \
-        "$BENCH_RUNS runs of ${BENCH_SECONDS}s per figure, median shown, runs in brackets"
-    echo "settings: $settings (PostgreSQL defaults); pgbench -M prepared over a Unix socket"
+        "$BENCH_RUNS runs of ${BENCH_SECONDS}s per figure (${bench_short}s for short operations), median shown, runs in brackets"
+    echo "settings: $settings (PostgreSQL defaults); pgbench -M prepared (and bench/consume.c) over a Unix socket"
 } >"$BENCH_OUT/header"
 cat "$BENCH_OUT/header"
 
