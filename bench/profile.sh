@@ -24,26 +24,15 @@ flock 9
 tools/build.sh
 export BENCH_BUILD
 BENCH_BUILD=$(bench_installed)
-bin=$(/usr/lib/postgresql/15/bin/pg_config --bindir)
-export PATH="$bin:$PATH"
 out=$root/bench/out
 mkdir -p "$out"
 
-tmp=$(mktemp -d /tmp/act_pg_profile.XXXXXX)
-as_postgres() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-[ "$(id -u)" = 0 ] && chown postgres: "$tmp"
-trap 'as_postgres pg_ctl -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-as_postgres initdb -D "$tmp/data" -A trust -U postgres --no-sync >/dev/null
-echo "listen_addresses = ''" >>"$tmp/data/postgresql.conf"
-echo "unix_socket_directories = '$tmp'" >>"$tmp/data/postgresql.conf"
-as_postgres pg_ctl -D "$tmp/data" -l "$tmp/server.log" -w start >/dev/null
-export PGHOST=$tmp PGUSER=postgres
+bench_cluster profile
+tmp=$bench_tmp
 psql -X -q -d postgres -c "CREATE DATABASE bench"
 psql -X -q -v ON_ERROR_STOP=1 -d bench -f bench/setup.sql
 PGDATABASE=bench bench/read.sh load
-as_postgres pg_ctl -D "$tmp/data" -w stop >/dev/null
+bench_as_postgres pg_ctl -D "$tmp/data" -w stop >/dev/null
 
 event=$(bench_events 1)
 q() { sed "s/'/''/g" <<<"$1"; }
@@ -60,7 +49,7 @@ count() {
         done
     } >"$script"
     chown postgres: "$script"
-    as_postgres valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind.$kind.$n" \
+    bench_as_postgres valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind.$kind.$n" \
         postgres --single -D "$tmp/data" bench <"$script" >/dev/null 2>"$tmp/valgrind.$kind"
     cp "$tmp/callgrind.$kind.$n" "$out/callgrind.$kind.$n"
     callgrind_annotate "$out/callgrind.$kind.$n" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # The cases, in table order: each one is bench/<name>.sh.
-all_cases=(commit read gap_free)
+all_cases=(commit read gap_free claim consume query_stats)
 
 quick=0
 cases=()
@@ -42,31 +42,12 @@ flock 9
 tools/build.sh
 export BENCH_BUILD
 BENCH_BUILD=$(bench_installed)
-bin=$(/usr/lib/postgresql/15/bin/pg_config --bindir)
-export PATH="$bin:$PATH"
 
 rm -rf "$BENCH_OUT"
 mkdir -p "$BENCH_OUT"
 
-# The cluster: initdb's defaults (fsync, synchronous_commit and
-# full_page_writes on), reached through a Unix socket in its own folder.
-tmp=$(mktemp -d /tmp/act_pg_bench.XXXXXX)
-as_postgres() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-[ "$(id -u)" = 0 ] && chown postgres: "$tmp"
-cleanup() {
-    as_postgres pg_ctl -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-as_postgres initdb -D "$tmp/data" -A trust -U postgres --no-sync >/dev/null
-cat >>"$tmp/data/postgresql.conf" <<EOF
-listen_addresses = ''
-unix_socket_directories = '$tmp'
-EOF
-as_postgres pg_ctl -D "$tmp/data" -l "$tmp/server.log" -w start >/dev/null
-export PGHOST=$tmp PGPORT=5432 PGUSER=postgres PGDATABASE=bench
+bench_cluster bench
+export PGDATABASE=bench
 psql -X -q -d postgres -c "CREATE DATABASE bench"
 psql -X -q -v ON_ERROR_STOP=1 -f bench/setup.sql
 

@@ -48,7 +48,7 @@ function ratio_of(act, base, time,    n, m, a, b, i, list) {
     for (i = 1; i <= n; i++) {
         r = time ? b[i] / a[i] : a[i] / b[i]
         list = list (i > 1 ? " " : "") r
-        pairs = pairs (i > 1 ? " " : "") sprintf("%.2f", r)
+        pairs = pairs (i > 1 ? " " : "") sprintf(r >= 100 ? "%.0f" : "%.2f", r)
     }
     pairs = "[" pairs "]"
     return median(list)
@@ -73,17 +73,30 @@ FILENAME == ARGV[1] {
 {
     split($0, f, "|")
     if (!header) {
-        printf "%-38s %-9s %-11s %-38s %-20s %-38s %-33s %s\n", "case", "unit", "act_pg", "median [runs]",
+        printf "%-38s %-9s %-15s %-38s %-20s %-38s %-33s %s\n", "case", "unit", "act_pg", "median [runs]",
                "baseline", "median [runs]", "ratio [run by run]", "target"
         header = 1
     }
     if (f[1] == "row") {
-        a = median(values[f[5]]); b = median(values[f[7]])
-        ratio = ratio_of(values[f[5]], values[f[7]], f[3] ~ /^(ms|s|us)$/)
-        printf "%-38s %-9s %-11s %-38s %-20s %-38s %-33s %s\n", f[2], f[3], f[4],
-               fmt(a) " " runs(values[f[5]]), f[6], fmt(b) " " runs(values[f[7]]),
-               (ratio == "" ? "-" : sprintf("%.3f", ratio)) " " pairs, verdict(ratio, f[8])
+        a = median(values[f[5]])
+        if (substr(f[7], 1, 1) == "=") {
+            # A fixed figure (documented, not measured here): each run's
+            # ratio is against it.
+            b = substr(f[7], 2)
+            base = b; n = split(values[f[5]], v, " ")
+            for (i = 2; i <= n; i++)
+                base = base " " b
+            shown = fmt(b) " (fixed)"
+        } else {
+            base = values[f[7]]
+            b = median(base)
+            shown = fmt(b) " " runs(base)
+        }
+        ratio = ratio_of(values[f[5]], base, f[3] ~ /^(ms|s|us)$/)
+        printf "%-38s %-9s %-15s %-38s %-20s %-38s %-33s %s\n", f[2], f[3], f[4],
+               fmt(a) " " runs(values[f[5]]), f[6], shown,
+               (ratio == "" ? "-" : sprintf(ratio >= 100 ? "%.0f" : "%.3f", ratio)) " " pairs, verdict(ratio, f[8])
     } else if (f[1] == "check") {
-        printf "%-38s %-9s %-144s %s\n", f[2], "check", f[3], f[4]
+        printf "%-38s %-9s %-148s %s\n", f[2], "check", f[3], f[4]
     }
 }

@@ -1,5 +1,7 @@
 #include "json.hpp"
 
+#include "events.hpp"
+
 extern "C" {
 #include "utils/numeric.h"
 }
@@ -101,18 +103,8 @@ bool boolean(const Element &e, const char *key, bool *out)
 
 void only_fields(const Element &e, const char *const *known)
 {
-    JsonbIterator *it = JsonbIteratorInit(e.object);
-    JsonbValue v;
-    JsonbIteratorToken token;
-    while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
-        if (token != WJB_KEY)
-            continue;
-        bool found = false;
-        for (const char *const *k = known; *k && !found; k++)
-            found = strlen(*k) == size_t(v.val.string.len) && memcmp(*k, v.val.string.val, v.val.string.len) == 0;
-        if (!found)
-            invalid(e, psprintf("unknown field \"%s\"", pnstrdup(v.val.string.val, v.val.string.len)));
-    }
+    if (char *key = events::unknown_key(e.object, known))
+        invalid(e, psprintf("unknown field \"%s\"", key));
 }
 
 } // namespace act::json

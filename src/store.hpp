@@ -41,6 +41,7 @@ enum class Plan : uint32 {
     truncate_subscription,
     truncate_seed,
     raise_marks,
+    truncate_marks,
     settled_head,
     probe_patterns,
     claim,

@@ -12,7 +12,8 @@
 namespace act {
 namespace {
 
-// One element of `targets`, checked.
+// One element of `targets`, checked (all but a stream given twice, which
+// lock_streams refuses).
 struct Target {
     text *stream;
     Jsonb *snapshot;  // nullptr: a tombstone
@@ -70,47 +71,67 @@ Target *check_targets(Jsonb *targets, int32 *count)
         t.snapshot = optional_object(i, object, "snapshot");
         t.meta = optional_object(i, object, "meta");
         t.lock_key = stream_lock_key(t.stream);
-        for (int32 j = 0; j < i; j++)
-            if (checked[j].lock_key == t.lock_key && VARSIZE_ANY_EXHDR(checked[j].stream) == VARSIZE_ANY_EXHDR(t.stream) &&
-                memcmp(VARDATA_ANY(checked[j].stream), VARDATA_ANY(t.stream), VARSIZE_ANY_EXHDR(t.stream)) == 0)
-                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                                errmsg("invalid truncate target at index %d: stream \"%s\" is also the target at index %d",
-                                       i, text_to_cstring(t.stream), j),
-                                errhint("Give each stream once.")));
         pfree(e);
     }
     *count = n;
     return checked;
 }
 
-int compare_lock_keys(const void *a, const void *b)
+// Target positions, sorted by lock key (then position).
+struct Keyed {
+    uint32 key;
+    int32 index;
+};
+
+int compare_keyed(const void *a, const void *b)
 {
-    uint32 x = *static_cast<const uint32 *>(a), y = *static_cast<const uint32 *>(b);
-    return x < y ? -1 : x > y ? 1 : 0;
+    const auto *x = static_cast<const Keyed *>(a), *y = static_cast<const Keyed *>(b);
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index ? 1 : 0;
 }
 
-// Takes every target's stream lock, in key order: two truncates of the
-// same streams listed in different orders then never deadlock.
+bool same_stream(const Target &a, const Target &b)
+{
+    return VARSIZE_ANY_EXHDR(a.stream) == VARSIZE_ANY_EXHDR(b.stream) &&
+           memcmp(VARDATA_ANY(a.stream), VARDATA_ANY(b.stream), VARSIZE_ANY_EXHDR(a.stream)) == 0;
+}
+
+// Refuses a stream given twice, then takes every target's stream lock in
+// key order: two truncates of the same streams listed in different orders
+// never deadlock. Streams that share a key are compared by name.
 void lock_streams(const Store *store, const Target *targets, int32 count)
 {
-    uint32 *keys = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(count, 1)));
+    Keyed *order = static_cast<Keyed *>(palloc(sizeof(Keyed) * Max(count, 1)));
     for (int32 i = 0; i < count; i++)
-        keys[i] = targets[i].lock_key;
-    qsort(keys, size_t(count), sizeof(uint32), compare_lock_keys);
-    for (int32 i = 0; i < count; i++)
-        if (i == 0 || keys[i] != keys[i - 1])
-            lock_stream_key(store, keys[i]);
-    pfree(keys);
+        order[i] = Keyed{targets[i].lock_key, i};
+    qsort(order, size_t(count), sizeof(Keyed), compare_keyed);
+    for (int32 run = 0; run < count;) {
+        int32 end = run + 1;
+        while (end < count && order[end].key == order[run].key)
+            end++;
+        for (int32 a = run; a < end; a++)
+            for (int32 b = a + 1; b < end; b++)
+                if (same_stream(targets[order[a].index], targets[order[b].index]))
+                    ereport(ERROR,
+                            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                             errmsg("invalid truncate target at index %d: stream \"%s\" is also the target at index %d",
+                                    order[b].index, text_to_cstring(targets[order[b].index].stream), order[a].index),
+                             errhint("Give each stream once.")));
+        lock_stream_key(store, order[run].key);
+        run = end;
+    }
+    pfree(order);
 }
 
-// Runs `sql` (a statement of one text parameter, the stream) and returns
-// the number of rows it processed.
-uint64 delete_stream_rows(const Store *store, Plan kind, const char *sql, text *stream)
+// Deletes the rows of `table` (events or subscriptions) whose stream is
+// `stream`; returns how many.
+uint64 delete_stream_rows(const Store *store, Plan kind, const char *table, text *stream)
 {
     SPIPlanPtr plan = cached_plan(store, kind, 0);
     if (!plan) {
         Oid types[] = {TEXTOID};
-        plan = keep_plan(store, kind, 0, sql, 1, types);
+        plan = keep_plan(store, kind, 0, psprintf("DELETE FROM %s WHERE stream = $1", table), 1, types);
     }
     Datum args[] = {PointerGetDatum(stream)};
     return spi::execute(plan, args, nullptr);
@@ -152,16 +173,12 @@ Datum truncate(FunctionCallInfo fcinfo)
     for (int32 i = 0; i < count; i++) {
         CHECK_FOR_INTERRUPTS();
         const Target &t = targets[i];
-        uint64 deleted = delete_stream_rows(store, Plan::truncate_events,
-                                            psprintf("DELETE FROM %s WHERE stream = $1", store->events_sql), t.stream);
-        delete_stream_rows(store, Plan::truncate_subscription,
-                           psprintf("DELETE FROM %s WHERE stream = $1", store->streams_sql), t.stream);
+        uint64 deleted = delete_stream_rows(store, Plan::truncate_events, store->events_sql, t.stream);
+        delete_stream_rows(store, Plan::truncate_subscription, store->streams_sql, t.stream);
         const char *name = t.snapshot ? "__snapshot__" : "__tombstone__";
         int64 id = fence::allocate(store, 1);
         seed(store, rsinfo, id, t, name, deleted, default_meta);
-        // A tombstone is work for the stream's consumers; a snapshot is not.
-        if (!t.snapshot)
-            work::raise_marks(store, t.stream, id);
+        work::truncated(store, t.stream);
         notify::seeded(store, t.stream, id, name);
     }
     spi::finish();

@@ -85,6 +85,24 @@ void lock_sources(const Store *store, text **sources, int n)
             lock_stream(store, sources[order[i]]);
 }
 
+void truncated(const Store *store, text *stream)
+{
+    if (!store->has_marks)
+        return;
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_marks, 0);
+    if (!plan) {
+        Oid types[] = {TEXTOID};
+        plan = keep_plan(store, Plan::truncate_marks, 0,
+                         psprintf("UPDATE %s s SET mark = CASE WHEN s.pattern THEN -1 ELSE %s END,"
+                                  " probed = CASE WHEN s.pattern THEN NULL ELSE s.probed END"
+                                  " WHERE (NOT s.pattern AND s.source = $1) OR (s.pattern AND $1 ~ s.source)",
+                                  store->streams_sql, source_head_sql(store, "$1")),
+                         1, types);
+    }
+    Datum args[] = {PointerGetDatum(stream)};
+    spi::execute(plan, args, nullptr);
+}
+
 const char *source_head_sql(const Store *store, const char *source)
 {
     return psprintf("coalesce((SELECT e.id FROM %s e WHERE e.stream = %s AND e.name <> '__snapshot__'"

@@ -43,6 +43,13 @@ void committed(const Store *store, text *stream, int64 first_id, Jsonb *events);
 // events, e.g. truncate's seeds).
 void raise_marks(const Store *store, text *source, int64 last_id);
 
+// After act.truncate replaced the events of `stream` (under its stream
+// lock): marks that pointed at its deleted events are taken back. Literal
+// subscriptions to it get the mark of its remaining head (a tombstone is
+// work, a snapshot is not); pattern subscriptions matching it probe again
+// from their watermark.
+void truncated(const Store *store, text *stream);
+
 // Takes the stream locks of the literal sources `sources` (each once, in
 // the order of stream_lock.hpp), held to COMMIT: a mark then written from a
 // snapshot taken afterwards misses no commit to them.

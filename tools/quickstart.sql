@@ -27,3 +27,7 @@ SELECT id, name FROM act.query(stream => 'order-42', stream_exact => true, after
 SELECT stream, at FROM act.ack('[{"stream":"order-42-projection","by":"worker-1","at":3}]');
 -- Nothing left to do until the next commit to order-42.
 SELECT count(*) AS leased FROM act.claim(10, 0, 'worker-1', 30000);
+
+-- Per-stream figures: the head (latest event) always; tail, count and names on request.
+SELECT stream, (head).name AS head, (tail).name AS tail, count, names
+  FROM act.query_stats(tail => true, count => true, names => true);

@@ -30,6 +30,12 @@ SELECT count(*) FROM act.truncate('[]');
 SELECT count(*) FROM act.truncate('[{"stream":"t-s","snapshot":{"n":1}}]');
 SELECT name, data FROM act.query(stream => 't-s', stream_exact => true, with_snaps => true);
 
+-- Many targets: ids follow the targets' order.
+SELECT count(*), bool_and(id = first + i - 1 AND stream = 'bulk-' || (1001 - i)) AS ids_in_target_order
+  FROM (SELECT stream, (committed).id, row_number() OVER () AS i, min((committed).id) OVER () AS first
+          FROM act.truncate((SELECT jsonb_agg(jsonb_build_object('stream', 'bulk-' || i) ORDER BY i DESC)
+                               FROM generate_series(1, 1000) i))) t;
+
 -- Targets are checked before anything is written: a bad one anywhere writes nothing.
 SELECT count(*) FROM act.truncate('[{"stream":"t-keep"},{"stream":""}]');
 SELECT stream, name FROM tr.events WHERE stream = 't-keep';

@@ -11,9 +11,14 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 my $seed = $ENV{ACT_MODEL_SEED} || int(rand(1_000_000));
-my $op_count = $ENV{ACT_MODEL_OPS} || 3000;
+my $op_count = $ENV{ACT_MODEL_OPS} || 5000;
 my @streams = map { "s$_" } 0 .. 5;
 my @names = qw(A B C);
+# Subscription targets: streams of their own, and some event streams (which
+# truncate then removes).
+my @targets = (map({ "t$_" } 0 .. 3), 's0', 's1');
+my @sources = (undef, @streams, '^s[0-2]$', 's');
+my @lanes = (undef, 'default', 'l2');
 
 my $node = PostgreSQL::Test::Cluster->new('model');
 $node->init;
@@ -33,7 +38,7 @@ sub call_sql {
 
 # --- the model -----------------------------------------------------------
 
-sub fresh_model { return { events => [], last_id => 0 } }
+sub fresh_model { return { events => [], last_id => 0, subs => {} } }
 
 sub version_of {
     my ($m, $stream) = @_;
@@ -46,9 +51,48 @@ sub version_of {
 
 sub pick { return $_[ int(rand(@_)) ] }
 
+sub gen_filter {
+    my %f;
+    my $r = rand();
+    if ($r < 0.2) {
+        $f{streams} = [ grep { rand() < 0.4 } @targets ];
+    } elsif ($r < 0.8) {
+        $f{stream} = pick('^t', 't1', 's'), $f{stream_exact} = 0 if rand() < 0.3;
+        $f{stream} = pick(@targets), $f{stream_exact} = 1 if !defined $f{stream} && rand() < 0.2;
+        $f{source} = pick('^s[0-2]', 's1', '2'), $f{source_exact} = 0 if rand() < 0.2;
+        $f{source} = pick(@streams), $f{source_exact} = 1 if !defined $f{source} && rand() < 0.2;
+        $f{blocked} = pick('true', 'false') if rand() < 0.3;
+        $f{lane} = pick('default', 'l2') if rand() < 0.2;
+    }
+    return \%f;
+}
+
 sub gen_op {
     my $r = rand();
-    if ($r < 0.45) {
+    if ($r < 0.08) {
+        return { kind => 'subscribe', items => [ map {
+            { stream => pick(@targets), source => pick(@sources),
+              priority => (rand() < 0.5 ? int(rand(4)) : undef), lane => pick(@lanes) } } 1 .. 1 + int(rand(2)) ] };
+    }
+    if ($r < 0.18) {
+        return { kind => 'claim', lane => pick(@lanes), lead => int(rand(3)) };
+    }
+    if ($r < 0.26) {
+        return { kind => 'ack', stream => pick(@targets), by => pick('w', 'w', 'x'), at => int(rand(40)) - 1 };
+    }
+    if ($r < 0.29) {
+        return { kind => 'block', stream => pick(@targets), by => pick('w', 'w', 'x') };
+    }
+    if ($r < 0.34) {
+        return { kind => pick('reset', 'unblock', 'prioritize'), filter => gen_filter(), priority => int(rand(4)) };
+    }
+    if ($r < 0.37) {
+        return { kind => 'truncate', stream => pick(@streams, 't0'), snapshot => rand() < 0.5 };
+    }
+    if ($r < 0.42) {
+        return { kind => 'streams' };
+    }
+    if ($r < 0.70) {
         my @batch = map { rand() < 0.1 ? '__snapshot__' : pick(@names) } 1 .. int(rand(4));
         return { kind => 'commit', stream => pick(@streams), batch => \@batch,
                  expect => pick('none', 'none', 'right', 'wrong') };
@@ -138,7 +182,167 @@ sub run_query {
     return ($res, [ join(',', map { $_->{id} } @e), '' ]);
 }
 
-my %run = (commit => \&run_commit, query => \&run_query);
+
+sub has_work {
+    my ($m, $sub) = @_;
+    return 1 if $sub->{at} < 0;
+    for my $e (@{ $m->{events} }) {
+        next if $e->{id} <= $sub->{at} || $e->{name} eq '__snapshot__';
+        my $src = $sub->{source};
+        return 1 if !defined $src;
+        return 1 if ($src =~ /[][\\^$.|?*+(){}]/ ? $e->{stream} =~ /$src/ : $e->{stream} eq $src);
+    }
+    return 0;
+}
+
+sub json_text {
+    my ($v) = @_;
+    return 'null' if !defined $v;
+    return $v if $v =~ /^-?\d+$/;
+    (my $q = $v) =~ s/\\/\\\\/g;
+    return qq("$q");
+}
+
+sub run_subscribe {
+    my ($m, $op) = @_;
+    my $json = '[' . join(',', map {
+        my $i = $_;
+        '{' . join(',', map { qq("$_":) . json_text($i->{$_}) } grep { defined $i->{$_} } qw(stream source priority lane)) . '}'
+    } @{ $op->{items} }) . ']';
+    my $res = call_sql("SELECT subscribed || ':' || watermark FROM act.subscribe(" . sql_text($json) . ")");
+    # model: per stream, its first source, highest priority and last lane
+    my (%seen, @order);
+    for my $i (@{ $op->{items} }) {
+        my $s = $seen{ $i->{stream} } //= do { push @order, $i->{stream}; { source => $i->{source}, priority => 0 } };
+        $s->{priority} = $i->{priority} if ($i->{priority} // 0) > $s->{priority};
+        $s->{lane} = $i->{lane} // 'default';
+    }
+    my $new = 0;
+    for my $stream (@order) {
+        my $in = $seen{$stream};
+        if (my $sub = $m->{subs}{$stream}) {
+            $sub->{priority} = $in->{priority} if $in->{priority} > $sub->{priority};
+            $sub->{lane} = $in->{lane};
+        } else {
+            $new++;
+            $m->{subs}{$stream} = { stream => $stream, source => $in->{source}, at => -1, retry => -1,
+                                    blocked => 0, error => '', by => '', priority => $in->{priority}, lane => $in->{lane} };
+        }
+    }
+    my $wm = -1;
+    $_->{at} > $wm and $wm = $_->{at} for values %{ $m->{subs} };
+    return ($res, [ "$new:$wm", '' ]);
+}
+
+sub run_claim {
+    my ($m, $op) = @_;
+    my $res = call_sql("SELECT coalesce(string_agg(stream || ':' || at || ':' || retry || ':' || lagging, ',' ORDER BY stream), '')"
+        . " FROM act.claim(100, $op->{lead}, 'w', 600000" . (defined $op->{lane} ? ', ' . sql_text($op->{lane}) : '') . ')');
+    my @rows;
+    for my $sub (sort { $a->{stream} cmp $b->{stream} } values %{ $m->{subs} }) {
+        next if $sub->{blocked} || $sub->{by} ne '' || (defined $op->{lane} && $sub->{lane} ne $op->{lane});
+        next if !has_work($m, $sub);
+        $sub->{by} = 'w';
+        $sub->{retry}++;
+        push @rows, "$sub->{stream}:$sub->{at}:$sub->{retry}:true";
+    }
+    return ($res, [ join(',', @rows), '' ]);
+}
+
+sub run_ack {
+    my ($m, $op) = @_;
+    my $res = call_sql("SELECT coalesce(string_agg(stream || ':' || at || ':' || retry, ','), '') FROM act.ack("
+        . sql_text(qq([{"stream":"$op->{stream}","by":"$op->{by}","at":$op->{at}}])) . ')');
+    my $sub = $m->{subs}{ $op->{stream} };
+    return ($res, [ '', '' ]) if !$sub || $sub->{by} ne $op->{by};
+    @$sub{qw(at retry by)} = ($op->{at}, -1, '');
+    return ($res, [ "$op->{stream}:$op->{at}:-1", '' ]);
+}
+
+sub run_block {
+    my ($m, $op) = @_;
+    my $res = call_sql("SELECT coalesce(string_agg(stream || ':' || error, ','), '') FROM act.block("
+        . sql_text(qq([{"stream":"$op->{stream}","by":"$op->{by}","error":"boom"}])) . ')');
+    my $sub = $m->{subs}{ $op->{stream} };
+    return ($res, [ '', '' ]) if !$sub || $sub->{by} ne $op->{by} || $sub->{blocked};
+    @$sub{qw(blocked error)} = (1, 'boom');
+    return ($res, [ "$op->{stream}:boom", '' ]);
+}
+
+sub filter_args {
+    my ($f) = @_;
+    my @a;
+    push @a, "streams => '{" . join(',', @{ $f->{streams} }) . "}'" if $f->{streams};
+    push @a, 'stream => ' . sql_text($f->{stream}) . ", stream_exact => " . ($f->{stream_exact} ? 'true' : 'false') if defined $f->{stream};
+    push @a, 'source => ' . sql_text($f->{source}) . ", source_exact => " . ($f->{source_exact} ? 'true' : 'false') if defined $f->{source};
+    push @a, "blocked => $f->{blocked}" if defined $f->{blocked};
+    push @a, 'lane => ' . sql_text($f->{lane}) if defined $f->{lane};
+    return @a;
+}
+
+sub filtered {
+    my ($m, $f) = @_;
+    return grep {
+        my $s = $_;
+        (!$f->{streams} || grep({ $_ eq $s->{stream} } @{ $f->{streams} }))
+        && (!defined $f->{stream} || ($f->{stream_exact} ? $s->{stream} eq $f->{stream} : $s->{stream} =~ /$f->{stream}/))
+        && (!defined $f->{source} || (defined $s->{source}
+                && ($f->{source_exact} ? $s->{source} eq $f->{source} : $s->{source} =~ /$f->{source}/)))
+        && (!defined $f->{blocked} || ($s->{blocked} ? 'true' : 'false') eq $f->{blocked})
+        && (!defined $f->{lane} || $s->{lane} eq $f->{lane})
+    } values %{ $m->{subs} };
+}
+
+sub run_change {
+    my ($m, $op) = @_;
+    my @args = filter_args($op->{filter});
+    unshift @args, $op->{priority} if $op->{kind} eq 'prioritize';
+    my $res = call_sql("SELECT act.$op->{kind}(" . join(', ', @args) . ')');
+    my @rows = filtered($m, $op->{filter});
+    my $n = 0;
+    for my $s (@rows) {
+        if ($op->{kind} eq 'reset') {
+            @$s{qw(at retry blocked error by)} = (-1, -1, 0, '', ''); $n++;
+        } elsif ($op->{kind} eq 'unblock') {
+            next if !$s->{blocked};
+            @$s{qw(retry blocked error by)} = (-1, 0, '', ''); $n++;
+        } elsif ($s->{priority} != $op->{priority}) {
+            $s->{priority} = $op->{priority}; $n++;
+        }
+    }
+    return ($res, [ $n, '' ]);
+}
+
+sub run_truncate {
+    my ($m, $op) = @_;
+    my $target = qq({"stream":"$op->{stream}") . ($op->{snapshot} ? ',"snapshot":{"n":1}' : '') . '}';
+    my $res = call_sql("SELECT stream || ':' || deleted || ':' || (committed).id || ':' || (committed).name || ':' || (committed).version"
+        . " FROM act.truncate(" . sql_text("[$target]") . ')');
+    my $deleted = grep { $_->{stream} eq $op->{stream} } @{ $m->{events} };
+    $m->{events} = [ grep { $_->{stream} ne $op->{stream} } @{ $m->{events} } ];
+    delete $m->{subs}{ $op->{stream} };
+    my ($id) = $res->[0] =~ /^[^:]+:\d+:(\d+):/;
+    $id = $m->{last_id} + 1 if !defined $id || $id <= $m->{last_id};
+    $m->{last_id} = $id;
+    my $name = $op->{snapshot} ? '__snapshot__' : '__tombstone__';
+    push @{ $m->{events} }, { id => $id, name => $name, stream => $op->{stream}, version => 0 };
+    return ($res, [ "$op->{stream}:$deleted:$id:$name:0", '' ]);
+}
+
+# The whole subscription table, compared field by field.
+sub run_streams {
+    my ($m) = @_;
+    my $res = call_sql("SELECT coalesce(string_agg(concat_ws(':', stream, coalesce(source, '-'), at, retry, blocked, error,"
+        . " coalesce(leased_by, '-'), priority, lane), ',' ORDER BY stream), '') FROM act.query_streams(max_rows => NULL)");
+    my $want = join(',', map { join(':', $_->{stream}, $_->{source} // '-', $_->{at}, $_->{retry},
+                                   $_->{blocked} ? 't' : 'f', $_->{error}, $_->{by} || '-', $_->{priority}, $_->{lane}) }
+                         sort { $a->{stream} cmp $b->{stream} } values %{ $m->{subs} });
+    return ($res, [ $want, '' ]);
+}
+
+my %run = (commit => \&run_commit, query => \&run_query, subscribe => \&run_subscribe, claim => \&run_claim,
+           ack => \&run_ack, block => \&run_block, reset => \&run_change, unblock => \&run_change,
+           prioritize => \&run_change, truncate => \&run_truncate, streams => \&run_streams);
 
 # Runs @ops against a fresh store; returns the index of the first
 # disagreement (and both results), or -1.
@@ -159,7 +363,15 @@ sub replay {
 
 sub describe {
     my $op = shift;
-    return join(' ', map { my $v = $op->{$_}; "$_=" . (ref $v ? '[' . join(',', @$v) . ']' : $v) } sort keys %$op);
+    my $show;
+    $show = sub {
+        my $v = shift;
+        return 'undef' if !defined $v;
+        return '[' . join(',', map { $show->($_) } @$v) . ']' if ref $v eq 'ARRAY';
+        return '{' . join(',', map { "$_=" . $show->($v->{$_}) } sort keys %$v) . '}' if ref $v eq 'HASH';
+        return $v;
+    };
+    return $show->($op);
 }
 
 srand($seed);
