@@ -15,4 +15,11 @@ void require_arg(FunctionCallInfo fcinfo, int n, const char *name);
 // Raises 22023 when `value` (argument `name`) is negative.
 void require_not_negative(int64 value, const char *name);
 
+// Compiles `pattern` as act_pg's statements match it (`~`), so that an
+// invalid one is 2201B whether or not any row reaches the match (a generic
+// plan compiles it only then), with `where` (e.g. "argument \"stream\"")
+// as the error's context. The compiled pattern stays in PostgreSQL's cache
+// for the statement that follows.
+void check_regex(text *pattern, const char *where);
+
 } // namespace act

@@ -115,6 +115,8 @@ Datum query(FunctionCallInfo fcinfo)
     if (!PG_ARGISNULL(max_rows))
         require_not_negative(PG_GETARG_INT32(max_rows), "max_rows");
     uint32 shape = shape_of(fcinfo);
+    if (shape & by_regex)
+        check_regex(PG_GETARG_TEXT_PP(stream), "argument \"stream\"");
 
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     spi::connect();

@@ -59,15 +59,40 @@ const char *load_sql(const Store *store, const char *source)
         store->events_sql, source);
 }
 
-// The source must have act.event's columns; any type that casts to theirs.
+// A source is a relation that SELECT reads rows from.
+void check_kind(Oid source, const char *name)
+{
+    char kind = get_rel_relkind(source);
+    if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE && kind != RELKIND_VIEW &&
+        kind != RELKIND_MATVIEW && kind != RELKIND_FOREIGN_TABLE)
+        ereport(ERROR,
+                (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("the restore source %s is not a table or view", name),
+                 errhint("A source is a table or a view (for a query, create a view) with the columns of act.event.")));
+}
+
+// The source must have act.event's columns, each of a type that casts to
+// theirs: checked here, so that the error names the column.
 void check_columns(Oid source, const char *name)
 {
-    static const char *const columns[] = {"id", "name", "data", "stream", "version", "created", "meta"};
-    for (const char *column : columns)
-        if (get_attnum(source, column) == InvalidAttrNumber)
+    static const struct {
+        const char *name;
+        Oid type;
+    } columns[] = {{"id", INT8OID},      {"name", TEXTOID},           {"data", JSONBOID}, {"stream", TEXTOID},
+                   {"version", INT4OID}, {"created", TIMESTAMPTZOID}, {"meta", JSONBOID}};  // as load_sql casts
+    const char *hint = "A source has the columns of act.event, each cast to its type: id bigint, name text,"
+                       " data jsonb, stream text, version int, created timestamptz, meta jsonb.";
+    for (const auto &column : columns) {
+        AttrNumber attnum = get_attnum(source, column.name);
+        if (attnum == InvalidAttrNumber)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                            errmsg("the restore source %s has no column \"%s\"", name, column),
-                            errhint("A source has the columns of act.event: id, name, data, stream, version, created, meta.")));
+                            errmsg("the restore source %s has no column \"%s\"", name, column.name), errhint("%s", hint)));
+        Oid type = get_atttype(source, attnum);
+        if (!can_coerce_type(1, &type, &column.type, COERCION_EXPLICIT))
+            ereport(ERROR, (errcode(ERRCODE_CANNOT_COERCE),
+                            errmsg("the restore source %s has a column \"%s\" of type %s, which does not cast to %s",
+                                   name, column.name, format_type_be(type), format_type_be(column.type)),
+                            errhint("%s", hint)));
+    }
 }
 
 void restore_context(void *source)
@@ -85,6 +110,7 @@ Datum restore(FunctionCallInfo fcinfo)
     if (!rel_name)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", source_oid)));
     const char *source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source_oid)), rel_name);
+    check_kind(source_oid, source);
     // restore runs as the extension's owner: the session's role must be
     // allowed to read the source itself.
     if (pg_class_aclcheck(source_oid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK)

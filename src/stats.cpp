@@ -231,6 +231,8 @@ Datum run(FunctionCallInfo fcinfo, bool explain)
 {
     check_args(fcinfo);
     uint32 shape = shape_of(fcinfo);
+    if (shape & by_regex)
+        check_regex(PG_GETARG_TEXT_PP(stream), "argument \"stream\"");
 
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     spi::connect();

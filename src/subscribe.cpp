@@ -25,22 +25,6 @@ ArrayType *text_array(Datum *values, bool *nulls, int32 n)
     return construct_md_array(values, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT);
 }
 
-void regex_context(void *arg)
-{
-    errcontext("field \"source\" of the subscription at index %d", *static_cast<int32 *>(arg));
-}
-
-// Compiles a source: a bad regular expression is 2201B here, not in every
-// later claim.
-void check_source(text *source, int32 index)
-{
-    ErrorContextCallback context{error_context_stack, regex_context, &index};
-    error_context_stack = &context;
-    DirectFunctionCall2Coll(textregexeq, DEFAULT_COLLATION_OID, PointerGetDatum(cstring_to_text("")),
-                            PointerGetDatum(source));
-    error_context_stack = context.previous;
-}
-
 Input read_input(Jsonb *streams)
 {
     static const char *const fields[] = {"stream", "source", "priority", "lane", nullptr};
@@ -56,8 +40,9 @@ Input read_input(Jsonb *streams)
         json::only_fields(e, fields);
         names[i] = PointerGetDatum(json::string(e, "stream", true, false, events::max_name_bytes));
         text *source = json::string(e, "source", false, false, events::max_name_bytes);
+        // A bad regular expression fails here, not in every later claim.
         if (source)
-            check_source(source, i);
+            check_regex(source, psprintf("field \"source\" of the subscription at index %d", i));
         sources[i] = PointerGetDatum(source);
         no_source[i] = source == nullptr;
         int64 priority = 0;

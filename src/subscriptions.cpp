@@ -34,6 +34,8 @@ enum Shape : uint32 {
 // max_rows (query).
 constexpr int param_count = 7;
 
+// The shape of the filter at argument `first`; its regular expressions
+// checked.
 uint32 shape_of(FunctionCallInfo fcinfo, int first)
 {
     auto given = [&](int arg) { return !PG_ARGISNULL(first + arg); };
@@ -49,6 +51,10 @@ uint32 shape_of(FunctionCallInfo fcinfo, int first)
         shape |= by_blocked;
     if (given(f_lane))
         shape |= by_lane;
+    if (shape & stream_regex)
+        check_regex(PG_GETARG_TEXT_PP(first + f_stream), "argument \"stream\"");
+    if (shape & source_regex)
+        check_regex(PG_GETARG_TEXT_PP(first + f_source), "argument \"source\"");
     return shape;
 }
 

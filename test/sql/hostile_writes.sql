@@ -68,6 +68,12 @@ SELECT * FROM act.query(stream => '(');
 SELECT * FROM act.query(stream => 'a{2,1}');
 SELECT * FROM act.query(stream => '\');
 SELECT * FROM act.query(stream => '(?<x>a)');
+-- ... also when no row reaches the match (a generic plan compiles the
+-- expression only then).
+SET plan_cache_mode = force_generic_plan;
+SELECT * FROM act.query(stream => '(', before => 0);
+SELECT * FROM act.query(stream => ')', names => '{}');
+RESET plan_cache_mode;
 -- A regular expression that takes very long is cancelled by statement_timeout (57014).
 SELECT count(*) FROM act.commit(repeat('a', 255), '[{"name":"A","data":{}}]');
 SET statement_timeout = '300ms';
