@@ -7,7 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 # One test run at a time on this machine: runs share the installed
-# extension and pg_virtualenv's cluster name.
+# extension and pg_virtualenv's cluster name. (Servers get `9>&-`: one left
+# running must not hold the lock.)
 exec 9>/tmp/act_pg.test.lock
 flock 9
 if ! tools/build.sh; then
@@ -23,7 +24,7 @@ chmod 755 "$out"
 rm -rf results output_iso regression.diffs regression.out
 export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
 pg_virtualenv -v 15 sh -c 'make installcheck ISOLATION=; r=$?; make installcheck REGRESS= || r=1; exit $r' \
-    >"$out/installcheck.log" 2>&1
+    >"$out/installcheck.log" 2>&1 9>&-
 installcheck_status=$?
 cat "$out/installcheck.log"
 for d in regression.diffs output_iso/regression.diffs; do
@@ -45,7 +46,7 @@ if compgen -G "test/t/*.pl" >/dev/null; then
     perl_lib=$(dirname "$pgxs")/../test/perl
     runuser -u postgres -- env -C "$out/tap" PATH="/usr/lib/postgresql/15/bin:$PATH" \
         TESTDIR="$out/tap" PG_REGRESS="$(dirname "$pgxs")/../test/regress/pg_regress" \
-        prove -I "$perl_lib" --ext .pl t/ >"$out/tap.log" 2>&1
+        prove -I "$perl_lib" --ext .pl t/ >"$out/tap.log" 2>&1 9>&-
     cat "$out/tap.log"
     # prove: "t/NAME.pl .. ok" per passing file; a failing one is listed
     # in the summary as "t/NAME.pl (Wstat: ...)".
