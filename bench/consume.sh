@@ -54,6 +54,7 @@ start() {
                  FROM $act_subs a WHERE a.stream = c.stream"
     bench_sql "VACUUM ANALYZE $act_subs"
     bench_sql "VACUUM ANALYZE $client_subs"
+    bench_prewarm bench_streams.events "$act_subs" "$client_subs"
 }
 
 # The events below the watermarks, over every subscription.

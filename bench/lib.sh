@@ -154,6 +154,19 @@ bench_streams_store() {
     bench_sql_file "$BENCH_DIR/streams.sql"
 }
 
+# Reads the tables named, and their indexes, through the operating
+# system's cache (pg_prewarm's "read" mode), so that a run does not start
+# on pages the machine has dropped meanwhile: this virtual machine gives
+# back idle page cache within minutes. bench_prewarm TABLE...
+bench_prewarm() {
+    local t
+    bench_sql "CREATE EXTENSION IF NOT EXISTS pg_prewarm" 2>/dev/null
+    for t; do
+        bench_sql "SELECT sum(pg_prewarm(c, 'read')) FROM (SELECT '$t'::regclass AS c
+                   UNION ALL SELECT indexrelid::regclass FROM pg_index WHERE indrelid = '$t'::regclass) r" >/dev/null
+    done
+}
+
 # The event, meta and batch literals the commit scripts send, as a driver
 # would send them: JSON text in parameters.
 BENCH_DATA='{"sku": "A-1", "qty": 2, "note": "an event of a typical size"}'

@@ -21,7 +21,9 @@ fi
 for run in $(seq "$BENCH_RUNS"); do
     echo "query_stats, run $run of $BENCH_RUNS"
     for kind in heads counts; do
+        bench_prewarm bench_streams.events
         bench_pgbench_ms "stats_${kind}_act" "$bench_short" "$scripts/stats_${kind}_act.pgbench"
+        bench_prewarm bench_streams.events
         bench_pgbench_ms "stats_${kind}_select" "$bench_short" "$scripts/stats_${kind}_select.pgbench"
     done
 done
