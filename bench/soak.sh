@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Soak: SOAK_OPS (default 200,000) mixed operations through ONE backend,
-# with that backend's private memory (RssAnon) and peak resident size
-# (VmHWM) read from /proc every 10,000 operations. A leak shows as RssAnon
+# with that backend's private memory (RssAnon), shared memory touched
+# (RssShmem) and peak resident size (VmHWM) read from /proc every 10,000
+# operations. A leak shows as RssAnon
 # growing with the number of operations; a flat line is the pass.
 #
-#   bench/soak.sh                  # as root; about 10 minutes
+#   bench/soak.sh                  # as root; about 6 minutes
 #   SOAK_OPS=20000 bench/soak.sh   # shorter
 #
 # The mix, one statement each, in autocommit: commits of 1 event and of 10
@@ -39,9 +40,10 @@ psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION act_pg'
 # on every run). \gset keeps a claim's leases for the ack that follows.
 awk -v ops="$ops" -v every="$every" -v work="$work" '
 function stream() { return "soak-" int(rand() * 500) }
-# A psql line that appends "op RssAnon VmHWM" of the backend to samples.
+# A psql line that appends "op RssAnon RssShmem VmHWM" of the backend to
+# samples.
 function sample(op) {
-    printf "\\! awk -v op=%d %s/^(RssAnon|VmHWM):/ { v[$1] = $2 } END { print op, v[\"RssAnon:\"], v[\"VmHWM:\"] }%s" \
+    printf "\\! awk -v op=%d %s/^(RssAnon|RssShmem|VmHWM):/ { v[$1] = $2 } END { print op, v[\"RssAnon:\"], v[\"RssShmem:\"], v[\"VmHWM:\"] }%s" \
            " /proc/$SOAK_PID/status >>%s/samples\n", op, q, q, work
 }
 BEGIN {
@@ -124,24 +126,28 @@ client=$!
 # run may install its build from now on.
 while [ ! -e "$work/loaded" ] && kill -0 "$client" 2>/dev/null; do sleep 0.2; done
 flock -u 9
+shown=$SECONDS
 while kill -0 "$client" 2>/dev/null; do
-    sleep 30
-    [ -s "$work/samples" ] && printf '  after %s operations, %s s\n' "$(tail -1 "$work/samples" | cut -d' ' -f1)" "$((SECONDS - start))"
+    sleep 1
+    if ((SECONDS - shown >= 30)); then
+        shown=$SECONDS
+        printf '  after %s operations, %s s\n' "$(tail -1 "$work/samples" | cut -d' ' -f1)" "$((SECONDS - start))"
+    fi
 done
 wait "$client"
 
 errors=$(grep -c ERROR "$work/psql.err" || true)
 echo "elapsed $((SECONDS - start)) s; statements that raised an error: $errors, by kind:"
 sed -n 's/^psql:[^ ]* ERROR: *//p' "$work/psql.err" | sed 's/[0-9][0-9]*/N/g' | sort | uniq -c | sort -rn | head -5
-echo "operations RssAnon_kB VmHWM_kB (every $every operations)"
+echo "operations RssAnon_kB RssShmem_kB VmHWM_kB (every $every operations)"
 cat "$work/samples"
 awk -v every="$every" '
-    { op[NR] = $1; anon[NR] = $2; hwm[NR] = $3 }
+    { op[NR] = $1; anon[NR] = $2; shmem[NR] = $3; hwm[NR] = $4 }
     END {
         # The start: the first sample at or after the warm-up.
         for (s = 1; s < NR && op[s] < every; s++) {}
         printf "RssAnon after warm-up (%d operations): %d kB; at the end (%d operations): %d kB; change %+d kB\n",
                op[s], anon[s], op[NR], anon[NR], anon[NR] - anon[s]
-        printf "VmHWM after warm-up: %d kB; at the end: %d kB (peak resident size, shared buffers touched included)\n",
-               hwm[s], hwm[NR]
+        printf "VmHWM after warm-up: %d kB; at the end: %d kB (peak resident size, with the shared buffers touched:" \
+               " RssShmem %d kB, then %d kB)\n", hwm[s], hwm[NR], shmem[s], shmem[NR]
     }' "$work/samples"
