@@ -4,15 +4,18 @@ EXTVERSION = $(shell grep default_version $(EXTENSION).control | sed -e "s/defau
 MODULE_big = act_pg
 OBJS = $(patsubst %.cpp,%.o,$(wildcard src/*.cpp))
 
-# The install script of this version is built from sql/act_pg.sql; every
-# older version's script and every upgrade script is kept as it shipped.
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+# Layout: the install script of this version is built from act_pg.sql;
+# every older version's script and every upgrade script sits beside it,
+# kept as it shipped (act_pg--A.sql, act_pg--A--B.sql). sql/ and expected/
+# are pg_regress's own: the regression scripts and their outputs. test/
+# holds the isolation specs (test/specs, test/expected) and TAP (test/t).
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 EXTRA_CLEAN = $(DATA_built)
 
-TESTS        = $(sort $(wildcard test/sql/*.sql))
-REGRESS      = $(patsubst test/sql/%.sql,%,$(TESTS))
-REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+TESTS        = $(sort $(wildcard sql/*.sql))
+REGRESS      = $(patsubst sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --load-extension=$(EXTENSION)
 ISOLATION      = $(patsubst test/specs/%.spec,%,$(sort $(wildcard test/specs/*.spec)))
 ISOLATION_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
@@ -31,7 +34,7 @@ COMPILE.cxx.bc += -std=c++17 -Wno-register
 # struct must never leave a stale object behind.
 $(OBJS): $(wildcard src/*.hpp)
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql
+$(EXTENSION)--$(EXTVERSION).sql: $(EXTENSION).sql
 	cp $< $@
 
 # TAP tests in test/t, run against the installed extension.

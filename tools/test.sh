@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every act_pg test suite: pg_regress (test/sql), isolation
+# Runs every act_pg test suite: pg_regress (sql/, expected/), isolation
 # (test/specs) against a throwaway cluster, and TAP (test/t) with clusters
 # of its own. Prints each suite's output, the failures' diffs, and last a
 # line "N passed, N failed" (one per regression file, spec and TAP file).
@@ -40,12 +40,13 @@ fi
 # TAP: PostgreSQL::Test::Cluster runs initdb, which refuses root, so the
 # tests run as postgres from a copy it can write to.
 if compgen -G "test/t/*.pl" >/dev/null; then
-    cp -r "$root/test" "$out/tap"
+    mkdir "$out/tap"
+    cp -r "$root/sql" "$root/expected" "$root/test" "$out/tap/"
     chown -R postgres: "$out"
     pgxs=$(/usr/lib/postgresql/15/bin/pg_config --pgxs)
     perl_lib=$(dirname "$pgxs")/../test/perl
-    runuser -u postgres -- env -C "$out/tap" PATH="/usr/lib/postgresql/15/bin:$PATH" \
-        TESTDIR="$out/tap" PG_REGRESS="$(dirname "$pgxs")/../test/regress/pg_regress" \
+    runuser -u postgres -- env -C "$out/tap/test" PATH="/usr/lib/postgresql/15/bin:$PATH" \
+        TESTDIR="$out/tap/test" PG_REGRESS="$(dirname "$pgxs")/../test/regress/pg_regress" \
         prove -I "$perl_lib" --ext .pl t/ >"$out/tap.log" 2>&1 9>&-
     cat "$out/tap.log"
     # prove: "t/NAME.pl .. ok" per passing file; a failing one is listed

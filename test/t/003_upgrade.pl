@@ -4,6 +4,7 @@
 use strict;
 use warnings;
 use File::Basename;
+use File::Spec;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -25,7 +26,8 @@ my $before = $node->safe_psql('upgraded', $snapshot);
 
 $node->safe_psql('upgraded', 'ALTER EXTENSION act_pg UPDATE');
 is($node->safe_psql('upgraded', q{SELECT extversion FROM pg_extension WHERE extname = 'act_pg'}),
-    '0.2.0', 'updated to 0.2.0');
+    $node->safe_psql('upgraded', q{SELECT default_version FROM pg_available_extensions WHERE name = 'act_pg'}),
+    'updated to the current version');
 is($node->safe_psql('upgraded', $snapshot), $before, 'events intact after the update');
 is($node->safe_psql('upgraded',
         q{SELECT version FROM act.commit('upgrade-1', '[{"name":"New","data":{}}]', expected_version => 1)}),
@@ -33,18 +35,21 @@ is($node->safe_psql('upgraded',
 
 # The whole suite, in the updated database (--use-existing: no fresh
 # database, no CREATE EXTENSION).
-my $testdir = dirname(dirname(__FILE__));    # test/
-my @regress = sort map { basename($_, '.sql') } glob("$testdir/sql/*.sql");
+# Regression scripts live in the top level's sql/ and expected/, the
+# isolation specs in test/.
+my $testdir = File::Spec->rel2abs(dirname(dirname(__FILE__)));    # test/
+my $topdir = dirname($testdir);
+my @regress = sort map { basename($_, '.sql') } glob("$topdir/sql/*.sql");
 my @specs = sort map { basename($_, '.spec') } glob("$testdir/specs/*.spec");
 my $regress = $ENV{PG_REGRESS};
 (my $isolation = $regress) =~ s{regress/pg_regress$}{isolation/pg_isolation_regress};
 my @connection = ('--host=' . $node->host, '--port=' . $node->port, '--use-existing', '--dbname=upgraded');
-for my $suite ([ $regress, 'regress', \@regress ], [ $isolation, 'isolation', \@specs ]) {
-    my ($binary, $name, $tests) = @$suite;
+for my $suite ([ $regress, 'regress', $topdir, \@regress ], [ $isolation, 'isolation', $testdir, \@specs ]) {
+    my ($binary, $name, $inputdir, $tests) = @$suite;
     my $out = "$PostgreSQL::Test::Utils::tmp_check/$name";
     mkdir $out;
     my $ok = $node->command_ok(
-        [ $binary, @connection, "--inputdir=$testdir", "--outputdir=$out",
+        [ $binary, @connection, "--inputdir=$inputdir", "--outputdir=$out",
           '--bindir=' . dirname(`which psql`), @$tests ],
         "$name suite passes in the updated database");
     diag(slurp_file("$out/regression.diffs")) if !$ok && -e "$out/regression.diffs";
