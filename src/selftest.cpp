@@ -34,8 +34,24 @@ void fail(const char *kind)
     });
 }
 
+#ifdef ACT_SANITIZE_CANARY
+// Only in the build of `tools/sanitize.sh --canary`: a heap buffer
+// overflow on every call, which the sanitizer run must report (the
+// regression suite's boundary test calls this function).
+void canary_overflow()
+{
+    volatile int past_the_end = 8;
+    char *bytes = new char[8];
+    bytes[past_the_end] = 1;
+    delete[] bytes;
+}
+#endif
+
 Datum selftest(FunctionCallInfo fcinfo)
 {
+#ifdef ACT_SANITIZE_CANARY
+    canary_overflow();
+#endif
     const char *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
     if (strcmp(kind, "destructors") == 0)
         PG_RETURN_INT32(destructor_runs);
