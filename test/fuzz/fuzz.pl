@@ -6,7 +6,8 @@
 # cancels from each other; then it checks what must hold whatever happened:
 #
 #   - no SQLSTATE XX000 (an internal error: a bug), no lost connection, no
-#     server process "terminated by signal", the server still answers;
+#     server process "terminated by signal" or crash restart in the
+#     server's log, the server still answers;
 #   - in every store: ids unique, versions of each stream contiguous from 0
 #     and in id order; every subscription's watermark at most the store's
 #     highest id.
@@ -464,7 +465,8 @@ SQL
 }
 if ($opt{'server-log'}) {
     my $log = -r $opt{'server-log'} ? slurp($opt{'server-log'}) : '';
-    push @failures, "server log: $_" for grep { /terminated by signal|was terminated by exception/ } split /\n/, $log;
+    push @failures, "server log: $_"
+      for grep { /terminated by signal|was terminated by exception|terminating any other active server processes/ } split /\n/, $log;
 }
 
 if (@failures) {
