@@ -114,7 +114,7 @@ if [ "${ACT_SANITIZE_FUZZ_OPS:-20000}" -gt 0 ]; then
         perl test/fuzz/fuzz.pl --seed 1 --ops "${ACT_SANITIZE_FUZZ_OPS:-20000}" --dbname act_fuzz --skip drop \
             --server-log "$tmp/server.log" >"$tmp/fuzz.log" 2>&1
     fuzz=$?
-    tail -25 "$tmp/fuzz.log"
+    cat "$tmp/fuzz.log"
 fi
 echo "suites and fuzzer ran in $(($(date +%s) - started)) s"
 stop_server
