@@ -138,7 +138,7 @@ for my $cycle (1 .. $cycles) {
     $_->finish for @runs;
     # Cycles alternate the two modes of in-flight ids (src/inflight.hpp):
     # the even ones run with act_pg preloaded.
-    $node->adjust_conf('postgresql.conf', 'shared_preload_libraries', $cycle % 2 ? "'act_pg'" : "''");
+    $node->append_conf('postgresql.conf', "shared_preload_libraries = '" . ($cycle % 2 ? 'act_pg' : '') . "'\n");
     $node->start;
 
     my @acked = map { grep { /^\d+$/ } split /\n/, (-s $_ ? slurp_file($_) : '') } @logs;
