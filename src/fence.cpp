@@ -31,10 +31,12 @@ int64 allocate(const Store *store, int64 count)
 {
     LOCKTAG alloc = alloc_lock(store);
     LockAcquire(&alloc, ExclusiveLock, false, false);
+    int slot = inflight::reserve(store);
     int64 first = nextval_internal(store->sequence, false);
     if (count > 1)
         DirectFunctionCall2(setval_oid, ObjectIdGetDatum(store->sequence), Int64GetDatum(first + count - 1));
-    inflight::hold(store, first);
+    if (slot >= 0)
+        inflight::publish(store, slot, first);
     LockRelease(&alloc, ExclusiveLock, false);
     return first;
 }
@@ -42,9 +44,15 @@ int64 allocate(const Store *store, int64 count)
 // Only the sequence's read needs the allocation lock: every id up to it
 // has its in-flight mark published by then, and a mark is cleared only
 // after its commit is visible, so the marks can be read after the lock is
-// released without holding writers back.
+// released without holding writers back. In the shared mode a writer
+// reserves its mark before it draws, so the read needs no lock at all.
 int64 horizon(const Store *store)
 {
+    if (inflight::shared()) {
+        int64 last = last_value(store->sequence);
+        pg_memory_barrier();
+        return inflight::lowest(store, last);
+    }
     LOCKTAG alloc = alloc_lock(store);
     LockAcquire(&alloc, ShareLock, false, false);
     int64 last = last_value(store->sequence);

@@ -10,9 +10,10 @@
 //    publishes the first id it holds in this transaction as in flight
 //    (inflight.hpp), and releases the allocation lock. The mark goes only
 //    after the commit (or abort) is visible to everyone.
-//  - A reader takes the allocation lock in share mode, reads the
-//    sequence's last value, releases it, and then reads the lowest id at or
-//    below that value still marked by another transaction. Every id below
+//  - A reader takes the allocation lock in share mode (in the shared mode
+//    of inflight.hpp, no lock), reads the sequence's last value, releases
+//    it, and then reads the lowest id at or below that value still marked
+//    by another transaction. Every id below
 //    that horizon is settled: committed and visible to a snapshot taken
 //    afterwards, or gone.
 //

@@ -90,21 +90,24 @@ LOCKTAG inflight_lock(const Store *store, int64 id)
     return tag;
 }
 
-void publish(const Store *store, int64 first, int i)
+// A slot being filled: its backend holds the allocation lock and is
+// drawing ids. Readers of the store wait the few instructions until it
+// holds the first id.
+constexpr uint64 drawing = PG_UINT64_MAX;
+
+void reserve_slot(const Store *store, int i)
 {
-    if (!registry) {
-        LOCKTAG tag = inflight_lock(store, first);
-        LockAcquire(&tag, ExclusiveLock, false, false);
-        return;
-    }
     Row &row = my_row();
     Slot &slot = row.slots[i];
     slot.db = MyDatabaseId;
     slot.store = store->events;
     pg_write_barrier();
-    pg_atomic_write_u64(&slot.first, uint64(first));
+    pg_atomic_write_u64(&slot.first, drawing);
     pg_write_barrier();
     pg_atomic_write_u32(&row.used, uint32(used));
+    // Before the sequence moves: a reader that sees the new last value
+    // sees this slot.
+    pg_memory_barrier();
 }
 
 // Clears one mark of the registry. The barrier orders what the
@@ -192,6 +195,22 @@ int64 lowest_locked(const Store *store, int64 last)
     return lowest;
 }
 
+uint64 settled(const Slot &s)
+{
+    auto *first = const_cast<pg_atomic_uint64 *>(&s.first);
+    for (int spins = 0;; spins++) {
+        uint64 v = pg_atomic_read_u64(first);
+        if (v != drawing)
+            return v;
+        if (spins < 1000) {
+            pg_spin_delay();
+        } else {
+            CHECK_FOR_INTERRUPTS();
+            pg_usleep(10);
+        }
+    }
+}
+
 int64 lowest_registered(const Store *store, int64 last)
 {
     int64 lowest = last + 1;
@@ -203,9 +222,13 @@ int64 lowest_registered(const Store *store, int64 last)
         pg_read_barrier();
         for (uint32 i = 0; i < n && i < uint32(max_stores); i++) {
             const Slot &s = registry[p].slots[i];
-            int64 first = int64(pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&s.first)));
+            if (pg_atomic_read_u64(const_cast<pg_atomic_uint64 *>(&s.first)) == 0)
+                continue;
             pg_read_barrier();
-            if (first != 0 && first <= last && s.store == store->events && s.db == MyDatabaseId)
+            if (s.store != store->events || s.db != MyDatabaseId)
+                continue;
+            int64 first = int64(settled(s));
+            if (first != 0 && first <= last)
                 lowest = Min(lowest, first);
         }
     }
@@ -231,12 +254,12 @@ bool shared()
     return registry != nullptr;
 }
 
-void hold(const Store *store, int64 first)
+int reserve(const Store *store)
 {
     int hole = -1;
     for (int i = 0; i < used; i++) {
         if (marks[i].store == store->events)
-            return;
+            return -1;
         if (marks[i].store == InvalidOid && hole < 0)
             hole = i;
     }
@@ -248,7 +271,20 @@ void hold(const Store *store, int64 first)
         elog(ERROR, "act_pg: backend %d has no in-flight registry row", MyProc->pgprocno);
     int i = hole >= 0 ? hole : used++;
     marks[i] = Mark{store->events, GetCurrentSubTransactionId()};
-    publish(store, first, i);
+    if (registry)
+        reserve_slot(store, i);
+    return i;
+}
+
+void publish(const Store *store, int slot, int64 first)
+{
+    if (registry) {
+        pg_write_barrier();
+        pg_atomic_write_u64(&my_row().slots[slot].first, uint64(first));
+        return;
+    }
+    LOCKTAG tag = inflight_lock(store, first);
+    LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
 int64 lowest(const Store *store, int64 last)

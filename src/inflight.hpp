@@ -26,19 +26,22 @@ void init();
 // True in the shared mode.
 bool shared();
 
-// Publishes `first`, an id the current transaction just drew in `store`,
-// as in flight, unless the transaction (or the subtransaction that holds
-// this one) already has a mark in `store`: that mark's id is lower and
-// lives as long. Called with the store's allocation lock held
-// exclusively, so a horizon that reads the sequence afterwards sees the
-// mark. A transaction holds marks in at most `max_stores` stores.
-void hold(const Store *store, int64 first);
+// A transaction's first draw of ids in a store, in two steps, both with
+// the store's allocation lock held exclusively: reserve, before the ids
+// are drawn, returns the mark's slot, or -1 when the transaction (or the
+// subtransaction that holds this one) already has a mark in `store`,
+// whose id is lower and lives as long; publish then records the first id
+// drawn. A transaction holds marks in at most `max_stores` stores
+// (54000 past that).
+int reserve(const Store *store);
+void publish(const Store *store, int slot, int64 first);
 constexpr int max_stores = 16;
 
 // The lowest id at or below `last` that another transaction holds in
 // flight in `store`, or last + 1 when none. `last` is the sequence's last
-// value, read under the allocation lock before this call: marks of ids
-// drawn after it are ignored.
+// value, read before this call (in the locks mode under the allocation
+// lock; in the shared mode a mark is reserved before its ids are drawn, so
+// none is needed): marks of ids drawn after it are ignored.
 int64 lowest(const Store *store, int64 last);
 
 } // namespace act::inflight
