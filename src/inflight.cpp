@@ -13,8 +13,9 @@ namespace {
 
 constexpr uint16 inflight_tag = 0x4102;
 
-// One backend's marks in the shared registry. `first` 0 is an empty slot;
-// `used` is how many slots the current transaction filled. A writer fills
+// One backend's marks in the shared registry. `first` 0 is an empty slot,
+// `drawing` (below) one whose backend is drawing its ids; `used` is how
+// many slots the current transaction filled. A writer fills
 // db and store, then first, then used, with write barriers between; a
 // reader reads in the opposite order. A reader that races a slot being
 // cleared and reused can only pair an id with the wrong store, which lowers
