@@ -1,5 +1,11 @@
 #include "fence.hpp"
 
+#include "replica.hpp"
+
+extern "C" {
+#include "access/xlog.h"
+}
+
 namespace act::fence {
 namespace {
 
@@ -84,6 +90,8 @@ int64 allocate(const Store *store, int64 count)
 
 int64 horizon(const Store *store)
 {
+    if (RecoveryInProgress())
+        return replica::published_horizon(store);
     LOCKTAG alloc = alloc_lock(store);
     LockAcquire(&alloc, ShareLock, false, false);
     int64 last = last_value(store->sequence);

@@ -1,6 +1,8 @@
 #include "store.hpp"
 
 #include "boundary.hpp"
+#include "publisher.hpp"
+#include "replica.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -167,6 +169,7 @@ Store *current_store()
         s->stale = true;
     if (s->stale)
         load(s, nsp, schema, table);
+    replica::refuse_subscribed(s);
     return s;
 }
 
@@ -213,6 +216,7 @@ void _PG_init(void)
         "act.writer", "Who commits: the \"by\" field of act_pg's commit notifications.",
         "Listeners compare it with their own to skip their own commits.",
         &act::writer_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    act::publisher::init();
     MarkGUCPrefixReserved("act");
 
     HASHCTL ctl = {};
