@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # The cases, in table order: each one is bench/<name>.sh.
-all_cases=(commit read gap_free claim consume query_stats)
+all_cases=(commit read gap_free claim consume query_stats publish)
 
 quick=0
 cases=()

@@ -1,7 +1,7 @@
 -- Horizons published for hot standbys (README, "Running on replicas"):
 -- act.publish_horizon() writes each store's horizon when it moved; the row
 -- goes with act.drop and act.restore. The standby side and the publisher
--- worker are tested by test/t/007_standby_follower.pl.
+-- worker are tested by test/t/011_standby_follower.pl.
 SELECT act.seed('repl');
 SET act.store = 'repl.events';
 SELECT count(*) FROM generate_series(1, 3) g, act.commit('r-' || g, '[{"name":"E","data":{}}]');
