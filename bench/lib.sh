@@ -25,7 +25,8 @@ bench_as_postgres() {
 # /tmp/act_pg_NAME.XXXXXX, reached through a Unix socket in that folder;
 # sets bench_tmp to the folder, puts the server's programs first in PATH
 # and exports PGHOST, PGPORT and PGUSER. The cluster and the folder go when
-# the calling script exits. bench_cluster NAME
+# the calling script exits. With BENCH_PRELOAD set (bench/run.sh
+# --preload), act_pg is in shared_preload_libraries. bench_cluster NAME
 bench_cluster() {
     PATH="$(/usr/lib/postgresql/15/bin/pg_config --bindir):$PATH"
     export PATH
@@ -34,6 +35,9 @@ bench_cluster() {
     trap bench_cluster_remove EXIT
     bench_as_postgres initdb -D "$bench_tmp/data" -A trust -U postgres --no-sync >/dev/null
     printf "listen_addresses = ''\nunix_socket_directories = '%s'\n" "$bench_tmp" >>"$bench_tmp/data/postgresql.conf"
+    if [ -n "${BENCH_PRELOAD:-}" ]; then
+        echo "shared_preload_libraries = 'act_pg'" >>"$bench_tmp/data/postgresql.conf"
+    fi
     # Without the caller's descriptor 9 (the lock of tools/test.sh): a
     # server left behind by a killed run must not hold the lock.
     bench_as_postgres pg_ctl -D "$bench_tmp/data" -l "$bench_tmp/server.log" -w start >/dev/null 9>&-

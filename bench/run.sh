@@ -4,23 +4,27 @@
 # (bench/<case>.sh) and prints one table: act_pg beside its baseline,
 # measured in the same run, median of several runs. See bench/README.md.
 #
-#   bench/run.sh [--quick] [case ...]
+#   bench/run.sh [--quick] [--preload] [case ...]
 #
 # --quick: 3 runs of 3 seconds (default: BENCH_RUNS=5 of BENCH_SECONDS=6).
+# --preload: the cluster has act_pg in shared_preload_libraries (the
+# shared in-flight registry, src/inflight.hpp); default: a plain CREATE
+# EXTENSION (in-flight ids as advisory locks).
 # Cases: those named, else all of the list below, in its order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 # The cases, in table order: each one is bench/<name>.sh.
-all_cases=(commit read gap_free claim consume query_stats publish)
+all_cases=(commit read gap_free claim consume query_stats locks publish)
 
 quick=0
 cases=()
 for arg; do
     case $arg in
     --quick) quick=1 ;;
-    -h | --help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    --preload) export BENCH_PRELOAD=1 ;;
+    -h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
     -*) echo "unknown option: $arg" >&2; exit 2 ;;
     *) cases+=("$arg") ;;
     esac
@@ -53,7 +57,7 @@ psql -X -q -v ON_ERROR_STOP=1 -f bench/setup.sql
 
 settings=$(psql -X -At -c "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name)
     FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method',
-                                    'shared_buffers', 'max_wal_size', 'checkpoint_timeout')")
+                                    'shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'shared_preload_libraries')")
 {
     echo "act_pg $(git describe --always --dirty) on $(psql -X -At -c 'SHOW server_version'), $(nproc) cores;" \
         "$BENCH_RUNS runs of ${BENCH_SECONDS}s per figure (${bench_short}s for short operations), median shown, runs in brackets"

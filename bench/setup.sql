@@ -35,6 +35,8 @@ BEGIN
         SELECT stop INTO stopping FROM bench.follow_stop;
         IF via = 'act' THEN
             SELECT max(id), count(*) INTO hi, n FROM act.query(after => w);
+        ELSIF via = 'events' THEN
+            SELECT max(id), count(*) INTO hi, n FROM act.events WHERE id > w;
         ELSE
             SELECT max(id), count(*) INTO hi, n FROM bench.plain WHERE id > w;
         END IF;
@@ -44,3 +46,8 @@ BEGIN
         EXIT WHEN stopping;
     END LOOP;
 END $$;
+
+-- The plain-SQL claimers' table (bench/locks.sh): leases taken with FOR
+-- UPDATE SKIP LOCKED, as act.claim takes subscriptions.
+CREATE TABLE bench.leases (stream text PRIMARY KEY, at bigint NOT NULL, retry int NOT NULL DEFAULT -1,
+                           leased_by text, leased_until timestamptz NOT NULL DEFAULT '-infinity');

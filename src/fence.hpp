@@ -7,18 +7,19 @@
 // around the id draw only:
 //
 //  - A writer takes the store's allocation lock (exclusive), draws its ids,
-//    takes a transaction lock keyed by the first id it holds in this
-//    transaction, and releases the allocation lock. PostgreSQL releases the
-//    id lock only after the commit (or abort) is visible to everyone.
+//    publishes the first id it holds in this transaction as in flight
+//    (inflight.hpp), and releases the allocation lock. The mark goes only
+//    after the commit (or abort) is visible to everyone.
 //  - A reader takes the allocation lock in share mode, reads the
-//    sequence's last value and the lowest id still locked by another
-//    transaction, and releases it. Every id below that horizon is settled:
-//    committed and visible to a snapshot taken afterwards, or gone.
+//    sequence's last value, releases it, and then reads the lowest id at or
+//    below that value still marked by another transaction. Every id below
+//    that horizon is settled: committed and visible to a snapshot taken
+//    afterwards, or gone.
 //
-// The locks are advisory lock tags with a field4 that no SQL-level
-// advisory lock function uses, so they cannot collide with the
-// application's; pg_locks shows them as advisory locks with objsubid
-// 0x4101 (allocation) and 0x4102 (in-flight id).
+// The allocation lock is an advisory lock tag with a field4 that no
+// SQL-level advisory lock function uses, so it cannot collide with the
+// application's; pg_locks shows it as an advisory lock with objsubid
+// 0x4101.
 #pragma once
 
 #include "store.hpp"

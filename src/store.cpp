@@ -1,6 +1,7 @@
 #include "store.hpp"
 
 #include "boundary.hpp"
+#include "inflight.hpp"
 #include "publisher.hpp"
 #include "replica.hpp"
 
@@ -227,4 +228,5 @@ void _PG_init(void)
     ctl.entrysize = sizeof(act::PlanEntry);
     act::plans = hash_create("act_pg plans", 64, &ctl, HASH_ELEM | HASH_BLOBS);
     CacheRegisterRelcacheCallback(act::forget_store, 0);
+    act::inflight::init();
 }

@@ -97,15 +97,18 @@ bool same_stream(const Target &a, const Target &b)
            memcmp(VARDATA_ANY(a.stream), VARDATA_ANY(b.stream), VARSIZE_ANY_EXHDR(a.stream)) == 0;
 }
 
-// Refuses a stream given twice, then takes every target's stream lock in
-// key order: two truncates of the same streams listed in different orders
-// never deadlock. Streams that share a key are compared by name.
+// Refuses a stream given twice, then takes the targets' stream locks
+// (lock_stream_keys): two truncates of the same streams listed in
+// different orders never deadlock. Streams that share a key are compared
+// by name.
 void lock_streams(const Store *store, const Target *targets, int32 count)
 {
     Keyed *order = static_cast<Keyed *>(palloc(sizeof(Keyed) * Max(count, 1)));
     for (int32 i = 0; i < count; i++)
         order[i] = Keyed{targets[i].lock_key, i};
     qsort(order, size_t(count), sizeof(Keyed), compare_keyed);
+    uint32 *keys = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(count, 1)));
+    int nkeys = 0;
     for (int32 run = 0; run < count;) {
         int32 end = run + 1;
         while (end < count && order[end].key == order[run].key)
@@ -118,10 +121,12 @@ void lock_streams(const Store *store, const Target *targets, int32 count)
                              errmsg("invalid truncate target at index %d: stream \"%s\" is also the target at index %d",
                                     order[b].index, text_to_cstring(targets[order[b].index].stream), order[a].index),
                              errhint("Give each stream once.")));
-        lock_stream_key(store, order[run].key);
+        keys[nkeys++] = order[run].key;
         run = end;
     }
     pfree(order);
+    lock_stream_keys(store, keys, nkeys);
+    pfree(keys);
 }
 
 // Deletes the rows of `table` (events or subscriptions) whose stream is

@@ -5,8 +5,6 @@
 #include "spi.hpp"
 #include "stream_lock.hpp"
 
-#include <algorithm>
-
 namespace act::work {
 namespace {
 
@@ -74,15 +72,10 @@ void raise_marks(const Store *store, text *source, int64 last_id)
 void lock_sources(const Store *store, text **sources, int n)
 {
     uint32 *keys = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(n, 1)));
-    int *order = static_cast<int *>(palloc(sizeof(int) * Max(n, 1)));
-    for (int i = 0; i < n; i++) {
-        keys[i] = stream_lock_key(sources[i]);
-        order[i] = i;
-    }
-    std::sort(order, order + n, [keys](int a, int b) { return keys[a] < keys[b]; });
     for (int i = 0; i < n; i++)
-        if (i == 0 || keys[order[i]] != keys[order[i - 1]])
-            lock_stream(store, sources[order[i]]);
+        keys[i] = stream_lock_key(sources[i]);
+    lock_stream_keys(store, keys, distinct_keys(keys, n));
+    pfree(keys);
 }
 
 void truncated(const Store *store, text *stream)

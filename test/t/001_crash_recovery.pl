@@ -91,6 +91,8 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION act_pg');
 
 for my $cycle (1 .. $cycles) {
+    is($node->safe_psql('postgres', 'SHOW shared_preload_libraries'), $cycle % 2 ? '' : 'act_pg',
+        "cycle $cycle: act_pg " . ($cycle % 2 ? 'created only' : 'preloaded'));
     # One subscription per client stream, its source that literal stream.
     $node->safe_psql('postgres', "SELECT act.subscribe((SELECT jsonb_agg(jsonb_build_object("
         . "'stream', 'p$cycle-' || c || '-' || k, 'source', 'c$cycle-' || c || '-' || k))"
@@ -134,6 +136,9 @@ for my $cycle (1 .. $cycles) {
     }
     $node->stop('immediate');
     $_->finish for @runs;
+    # Cycles alternate the two modes of in-flight ids (src/inflight.hpp):
+    # the even ones run with act_pg preloaded.
+    $node->append_conf('postgresql.conf', "shared_preload_libraries = '" . ($cycle % 2 ? 'act_pg' : '') . "'\n");
     $node->start;
 
     my @acked = map { grep { /^\d+$/ } split /\n/, (-s $_ ? slurp_file($_) : '') } @logs;
