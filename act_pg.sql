@@ -157,6 +157,34 @@ COMMENT ON FUNCTION act.drop(name, name) IS
 'drop the store''s two tables (never the schema); true when the store existed';
 
 --------------------------------------------------------------------------
+-- Replicas (README, "Running on replicas")
+--------------------------------------------------------------------------
+
+-- The horizon (src/fence.hpp) each store's primary last published. On a
+-- hot standby, act.query(after) and act.max_event_id read below the row
+-- it replayed last: every id below it was settled before the row was
+-- written, and replay keeps commit order. Written by
+-- act.publish_horizon only; a row goes with its store (act.drop) and is
+-- deleted by act.restore, which renumbers the ids.
+CREATE TABLE act.horizons (
+    schema     name        NOT NULL,
+    table_name name        NOT NULL,
+    horizon    bigint      NOT NULL,
+    published  timestamptz NOT NULL,
+    PRIMARY KEY (schema, table_name),
+    FOREIGN KEY (schema, table_name) REFERENCES act.stores ON DELETE CASCADE
+);
+COMMENT ON TABLE act.horizons IS 'per store, the horizon the primary last published for hot standbys, and when it moved (written by act.publish_horizon)';
+
+-- Called on the primary by the publisher worker (act.publish_databases,
+-- act.publish_interval: act_pg in shared_preload_libraries), a scheduler
+-- or a client loop.
+CREATE FUNCTION act.publish_horizon() RETURNS int
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'act_publish_horizon';
+COMMENT ON FUNCTION act.publish_horizon() IS
+'on the primary: publish every store''s horizon to act.horizons for hot standby readers; returns how many moved';
+
+--------------------------------------------------------------------------
 -- Writing
 --------------------------------------------------------------------------
 
@@ -434,7 +462,8 @@ SELECT pg_catalog.pg_extension_config_dump('act.events_streams', '');
 --   act_reader  query, max_event_id, query_stats, query_streams
 --   act_writer  + commit
 --   act_worker  + subscribe, claim, ack, block
---   act_admin   + seed, drop, reset, unblock, prioritize, truncate, restore
+--   act_admin   + seed, drop, reset, unblock, prioritize, truncate, restore,
+--               publish_horizon
 --
 -- Which stores a role may use: SELECT on the store's events table (checked
 -- by every call; GRANT it per tenant). Roles are cluster-wide, so another
@@ -453,7 +482,7 @@ GRANT act_reader TO act_writer;
 GRANT act_writer TO act_worker;
 GRANT act_worker TO act_admin;
 GRANT USAGE ON SCHEMA act TO act_reader;
-GRANT SELECT ON act.events, act.events_streams, act.stores TO act_reader;
+GRANT SELECT ON act.events, act.events_streams, act.stores, act.horizons TO act_reader;
 
 -- Applies the model above to every function of the extension; the
 -- install script and each upgrade script end by calling it.
@@ -467,7 +496,8 @@ DECLARE
         ['act_writer', 'commit'],
         ['act_worker', 'subscribe'], ['act_worker', 'claim'], ['act_worker', 'ack'], ['act_worker', 'block'],
         ['act_admin', 'seed'], ['act_admin', 'drop'], ['act_admin', 'reset'], ['act_admin', 'unblock'],
-        ['act_admin', 'prioritize'], ['act_admin', 'truncate'], ['act_admin', 'restore']];
+        ['act_admin', 'prioritize'], ['act_admin', 'truncate'], ['act_admin', 'restore'],
+        ['act_admin', 'publish_horizon']];
     i int;
 BEGIN
     FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'act'::regnamespace LOOP

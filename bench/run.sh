@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 # The cases, in table order: each one is bench/<name>.sh.
-all_cases=(commit read gap_free claim consume query_stats locks)
+all_cases=(commit read gap_free claim consume query_stats locks publish)
 
 quick=0
 cases=()

@@ -1,6 +1,11 @@
 #include "fence.hpp"
 
 #include "inflight.hpp"
+#include "replica.hpp"
+
+extern "C" {
+#include "access/xlog.h"
+}
 
 namespace act::fence {
 namespace {
@@ -48,6 +53,8 @@ int64 allocate(const Store *store, int64 count)
 // reserves its mark before it draws, so the read needs no lock at all.
 int64 horizon(const Store *store)
 {
+    if (RecoveryInProgress())
+        return replica::published_horizon(store);
     if (inflight::shared()) {
         int64 last = last_value(store->sequence);
         pg_memory_barrier();

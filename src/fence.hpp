@@ -33,7 +33,8 @@ int64 allocate(const Store *store, int64 count);
 
 // The lowest id that may still become visible later: every id below it is
 // committed or rolled back. The current transaction's own ids do not hold
-// it back. Read rows with a snapshot taken after this call.
+// it back. Read rows with a snapshot taken after this call. On a hot
+// standby: the horizon the primary published (replica.hpp).
 int64 horizon(const Store *store);
 
 } // namespace act::fence

@@ -151,6 +151,13 @@ Datum restore(FunctionCallInfo fcinfo)
     // The next commit continues after the last restored id.
     if (restored > 0)
         DirectFunctionCall2(setval_oid, ObjectIdGetDatum(store->sequence), Int64GetDatum(restored));
+    // The horizon published for standbys (replica.hpp) counted the old ids
+    // (a database not yet updated to 0.3.0 has none).
+    if (OidIsValid(get_relname_relid("horizons", get_namespace_oid("act", false))) &&
+        SPI_execute(psprintf("DELETE FROM act.horizons WHERE schema = '%s' AND table_name = '%s'", store->schema,
+                             store->table),
+                    false, 0) != SPI_OK_DELETE)
+        elog(ERROR, "act_pg: deleting the published horizon failed");
     spi::finish();
     PG_RETURN_INT64(restored);
 }

@@ -2,6 +2,8 @@
 
 #include "boundary.hpp"
 #include "inflight.hpp"
+#include "publisher.hpp"
+#include "replica.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -168,6 +170,7 @@ Store *current_store()
         s->stale = true;
     if (s->stale)
         load(s, nsp, schema, table);
+    replica::refuse_subscribed(s);
     return s;
 }
 
@@ -214,6 +217,7 @@ void _PG_init(void)
         "act.writer", "Who commits: the \"by\" field of act_pg's commit notifications.",
         "Listeners compare it with their own to skip their own commits.",
         &act::writer_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    act::publisher::init();
     MarkGUCPrefixReserved("act");
 
     HASHCTL ctl = {};

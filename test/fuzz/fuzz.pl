@@ -32,7 +32,7 @@
 # It connects as a superuser through libpq's environment (PGHOST, PGPORT,
 # PGUSER), needs psql on PATH and creates what it uses: the extension,
 # roles fuzz_* and stores fuzz_t1.events, fuzz_t2.events, fuzz_t3.log.
-# test/t/005_fuzz.pl runs it in the test command, bench/fuzz.sh at length.
+# test/t/007_fuzz.pl runs it in the test command, bench/fuzz.sh at length.
 use strict;
 use warnings;
 use Getopt::Long;
