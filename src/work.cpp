@@ -43,6 +43,7 @@ const char *probe_sql(const Store *store, bool by_lane)
 void committed(const Store *store, text *stream, int64 first_id, Jsonb *events)
 {
     for (int32 i = int32(JB_ROOT_COUNT(events)) - 1; i >= 0; i--) {
+        CHECK_FOR_INTERRUPTS();
         json::Element e = json::element(events, i, "event", "");
         if (!is_snapshot(json::string(e, "name", true, false, events::max_name_bytes))) {
             raise_marks(store, stream, first_id + i);
@@ -59,8 +60,11 @@ void raise_marks(const Store *store, text *source, int64 last_id)
     if (!plan) {
         Oid types[] = {TEXTOID, INT8OID};
         plan = keep_plan(store, Plan::raise_marks, 0,
-                         psprintf("UPDATE %s SET mark = $2"
-                                  " WHERE source = $1 AND NOT pattern AND mark <= at AND at >= 0 AND at < $2",
+                         // Rows locked by stream first (README, Deadlocks).
+                         psprintf("UPDATE %1$s s SET mark = $2 FROM (SELECT stream FROM %1$s"
+                                  "  WHERE source = $1 AND NOT pattern AND mark <= at AND at >= 0 AND at < $2"
+                                  "  ORDER BY stream FOR UPDATE) l"
+                                  " WHERE s.stream = l.stream",
                                   store->streams_sql),
                          2, types);
     }
@@ -80,9 +84,11 @@ void lock_sources(const Store *store, text **sources, int n)
         order[i] = i;
     }
     std::sort(order, order + n, [keys](int a, int b) { return keys[a] < keys[b]; });
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        CHECK_FOR_INTERRUPTS();
         if (i == 0 || keys[order[i]] != keys[order[i - 1]])
             lock_stream(store, sources[order[i]]);
+    }
 }
 
 void truncated(const Store *store, text *stream)
