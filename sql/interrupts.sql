@@ -6,9 +6,9 @@ SELECT act.seed('interrupts');
 SET act.store = 'interrupts.events';
 CREATE TEMP TABLE big AS
   SELECT (SELECT jsonb_agg(jsonb_build_object('name', 'E', 'data', jsonb_build_object('i', i)))
-            || '[{"name": "E"}]' FROM generate_series(1, 300000) i) AS events,
+            || '[{"name": "E"}]' FROM generate_series(1, 200000) i) AS events,
          (SELECT jsonb_agg(jsonb_build_object('stream', 's-' || i))
-            || '[{"stream": ""}]' FROM generate_series(1, 300000) i) AS targets;
+            || '[{"stream": ""}]' FROM generate_series(1, 200000) i) AS targets;
 \set VERBOSITY sqlstate
 SET statement_timeout = '50ms';
 SELECT count(*) FROM big, act.commit('s', big.events);
