@@ -46,6 +46,38 @@ SELECT sum(n) FROM generate_series(1, 40) i,
            after => CASE WHEN i % 7 = 0 THEN 0 END)) q;
 SELECT plans <= 8 AS bounded FROM pg_temp.kept;
 
+-- Calls nest: a trigger on a store's table that calls act_pg runs inside
+-- act.commit's INSERT. The inner calls prepare plans past the bound of 1,
+-- and evict none that the outer call holds; one inner call fails (no such
+-- store, caught), and its end is counted all the same: afterwards the
+-- bound holds again.
+SET act.plan_cache_size = 1;
+CREATE FUNCTION plan_cache.nested() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM count(*) FROM act.query(stream => NEW.stream, stream_exact => true);
+    PERFORM count(*) FROM act.query(stream => NEW.stream, stream_exact => true, backward => true);
+    PERFORM count(*) FROM act.query_stats(streams => ARRAY[NEW.stream], count => true);
+    BEGIN
+        PERFORM set_config('act.store', 'plan_cache.none', true);
+        PERFORM count(*) FROM act.query();
+    EXCEPTION WHEN undefined_table THEN
+        NULL;
+    END;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER nested BEFORE INSERT ON plan_cache.events FOR EACH ROW EXECUTE FUNCTION plan_cache.nested();
+SELECT name, version FROM act.commit('pc-2', '[{"name":"A","data":{}},{"name":"B","data":{}}]');
+SELECT name, version FROM act.commit('pc-2', '[{"name":"C","data":{}}]');
+DROP TRIGGER nested ON plan_cache.events;
+DROP FUNCTION plan_cache.nested();
+SET act.plan_cache_size = 8;
+\set ECHO none
+\o /dev/null
+SELECT format('SELECT count(*) FROM (%s) x', sql) FROM shapes WHERE i < 20 ORDER BY i \gexec
+\o
+\set ECHO all
+SELECT plans <= 8 AS bounded FROM pg_temp.kept;
+
 -- A larger bound keeps more; the default is back after RESET.
 SET act.plan_cache_size = 1000;
 \set ECHO none
