@@ -58,6 +58,10 @@ BEGIN
     PERFORM act._check_identifier('schema', schema, 63);
     -- "<table>_streams" must fit in 63 bytes too.
     PERFORM act._check_identifier('table', table_name, 55);
+    IF seed.notify IS NULL THEN
+        RAISE EXCEPTION 'notify must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'Pass true (commits send pg_notify) or false.';
+    END IF;
     events  := format('%I.%I', schema, table_name);
     streams := format('%I.%I', schema, table_name || '_streams');
 

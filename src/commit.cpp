@@ -144,6 +144,13 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
                         text_to_cstring(stream), expected, version),
                  errdetail("Nothing was committed."),
                  errhint("Read the stream again, decide again, and commit with its current version.")));
+    if (version > PG_INT32_MAX - count)
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("stream \"%s\" has no room for %d more event%s: its version is %d, the last is %d",
+                        text_to_cstring(stream), count, count == 1 ? "" : "s", version, PG_INT32_MAX),
+                 errdetail("Nothing was committed."),
+                 errhint("act.truncate the stream with a snapshot: its versions start again from 0.")));
     int64 first_id = fence::allocate(store, count);
     work::committed(store, stream, first_id, events);
     insert(store, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), first_id, stream, version,

@@ -27,6 +27,7 @@ char *unknown_key(JsonbContainer *object, const char *const *known)
     JsonbValue v;
     JsonbIteratorToken token;
     while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+        CHECK_FOR_INTERRUPTS();
         if (token != WJB_KEY)
             continue;
         bool is_known = false;
@@ -53,12 +54,11 @@ namespace {
 // strings, where each starts an escape of known length.
 bool has_nul_escape(const char *s, size_t len)
 {
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (s[i] != '\\')
-            continue;
-        if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+    const char *end = s + len;
+    for (const char *p = s; (p = static_cast<const char *>(memchr(p, '\\', end - p))) && p + 1 < end; p += 2) {
+        CHECK_FOR_INTERRUPTS();
+        if (p[1] == 'u' && end - p > 5 && memcmp(p + 2, "0000", 4) == 0)
             return true;
-        i++;  // skip the escaped character
     }
     return false;
 }
@@ -70,6 +70,8 @@ char *event_names(const char *s, size_t len)
     StringInfoData fixed;
     initStringInfo(&fixed);
     for (size_t i = 0; i < len; i++) {
+        if (i % 65536 == 0)
+            CHECK_FOR_INTERRUPTS();
         if (s[i] == '\\' && i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) {
             appendStringInfoString(&fixed, "\\\\u0000");
             i += 5;
@@ -85,6 +87,7 @@ char *event_names(const char *s, size_t len)
     if (JB_ROOT_IS_ARRAY(events) && !JB_ROOT_IS_SCALAR(events)) {
         uint32 n = JB_ROOT_COUNT(events);
         for (uint32 i = 0; i < n; i++) {
+            CHECK_FOR_INTERRUPTS();
             JsonbValue *e = getIthJsonbValueFromContainer(&events->root, i);
             JsonbValue name;
             if (e && is_object(*e) && field(e->val.binary.data, "name", &name) && name.type == jbvString)
@@ -115,6 +118,7 @@ int32 check_events(Jsonb *events)
                         errhint("Pass [{\"name\": \"EventName\", \"data\": {...}}, ...].")));
     int32 n = int32(JB_ROOT_COUNT(events));
     for (int32 i = 0; i < n; i++) {
+        CHECK_FOR_INTERRUPTS();
         JsonbValue *e = getIthJsonbValueFromContainer(&events->root, uint32(i));
         if (!is_object(*e))
             bad_event(i, "not an object");
@@ -162,11 +166,33 @@ void fields(Jsonb *events, int32 index, text **name, Jsonb **data)
     pfree(e);
 }
 
+const char *correlation_problem(Jsonb *meta)
+{
+    JsonbValue v;
+    if (!field(&meta->root, "correlation", &v))
+        return nullptr;
+    // The index holds the text of meta->>'correlation': a string as it is,
+    // any other value as JSON.
+    size_t bytes = 0;
+    if (v.type == jbvString)
+        bytes = size_t(v.val.string.len);
+    else if (v.type == jbvNumeric)
+        bytes = strlen(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v.val.numeric))));
+    else if (v.type == jbvBinary)
+        bytes = strlen(JsonbToCString(nullptr, v.val.binary.data, v.val.binary.len));
+    if (bytes <= size_t(max_correlation_bytes))
+        return nullptr;
+    return psprintf("correlation is too long: %zu bytes (at most %d)", bytes, max_correlation_bytes);
+}
+
 void check_meta(Jsonb *meta)
 {
     if (!JB_ROOT_IS_OBJECT(meta))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("meta must be a JSON object"),
                         errhint("Pass {} or an object such as {\"correlation\": \"...\", \"causation\": {...}}.")));
+    if (const char *problem = correlation_problem(meta))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid meta: %s", problem),
+                        errhint("meta.correlation is an index key, like stream and event names.")));
 }
 
 Jsonb *parse(const char *stream, text *json, text *events_json, const char *what)

@@ -32,7 +32,15 @@ char *event_name(Jsonb *events, uint32 i);
 // The name and data of event `index` of a checked events array.
 void fields(Jsonb *events, int32 index, text **name, Jsonb **data);
 
-// Checks that `meta` is an object.
+// Longest meta.correlation, in bytes of its text (meta->>'correlation'):
+// an index key too.
+constexpr int max_correlation_bytes = 1024;
+
+// What is wrong with the meta object `meta` as a key of the correlation
+// index (a message), or nullptr when it fits.
+const char *correlation_problem(Jsonb *meta);
+
+// Checks that `meta` is an object whose correlation fits.
 void check_meta(Jsonb *meta);
 
 // Parses JSON given as text. A \u0000, which jsonb cannot hold, is

@@ -73,6 +73,11 @@ const char *build_sql(const Store *store, Report r)
                             : "SELECT DISTINCT ON (stream) stream, by, error, lagging"
                               " FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[])"
                               " WITH ORDINALITY AS u(stream, by, error, lagging, n) ORDER BY stream, n DESC";
+    // The rows still leased by the holders, locked by stream first, the
+    // order of every multi-row update of act_pg (README, Deadlocks).
+    const char *leased = psprintf("SELECT i.* FROM (%s) i JOIN %s t ON t.stream = i.stream AND t.leased_by = i.by%s"
+                                  " ORDER BY i.stream FOR UPDATE OF t",
+                                  input, store->streams_sql, r == Report::block ? " AND NOT t.blocked" : "");
     if (r == Report::ack)
         // A pattern row's probe cursor holds for a watermark at or above
         // the one it was found from; a lower one starts it again.
@@ -82,12 +87,12 @@ const char *build_sql(const Store *store, Report r)
                         " FROM (%s) i WHERE s.stream = i.stream AND s.leased_by = i.by"
                         " RETURNING s.stream, s.source, s.at, i.by, s.retry, i.lagging, s.lane)"
                         " SELECT * FROM done ORDER BY stream",
-                        store->streams_sql, work::source_head_sql(store, "s.source"), input);
+                        store->streams_sql, work::source_head_sql(store, "s.source"), leased);
     return psprintf("WITH done AS (UPDATE %s s SET blocked = true, error = i.error"
                     " FROM (%s) i WHERE s.stream = i.stream AND s.leased_by = i.by AND NOT s.blocked"
                     " RETURNING s.stream, s.source, s.at, i.by, s.retry, i.lagging, s.lane, s.error)"
                     " SELECT * FROM done ORDER BY stream",
-                    store->streams_sql, input);
+                    store->streams_sql, leased);
 }
 
 // Takes the stream locks of the literal sources of the rows the leases
@@ -107,6 +112,7 @@ void lock_acked_sources(const Store *store, const Datum *arrays)
     uint64 n = spi::execute(plan, arrays, nullptr, true);
     text **sources = static_cast<text **>(palloc(sizeof(text *) * Max(n, 1)));
     for (uint64 i = 0; i < n; i++) {
+        CHECK_FOR_INTERRUPTS();
         bool null;
         sources[i] = DatumGetTextPP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &null));
     }

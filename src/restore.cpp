@@ -207,6 +207,8 @@ Datum restore_meta(FunctionCallInfo fcinfo)
         bad_source_event(fcinfo, "created is null");
     if (!is_object(fcinfo, meta))
         bad_source_event(fcinfo, "meta is not an object");
+    if (const char *problem = events::correlation_problem(PG_GETARG_JSONB_P(meta)))
+        bad_source_event(fcinfo, psprintf("meta: %s", problem));
     if (PG_ARGISNULL(caused_by))
         PG_RETURN_DATUM(PG_GETARG_DATUM(meta));
     Datum path[] = {CStringGetTextDatum("causation"), CStringGetTextDatum("event"), CStringGetTextDatum("id")};

@@ -1,5 +1,7 @@
 #include "spi.hpp"
 
+#include "store.hpp"
+
 namespace act::spi {
 namespace {
 
@@ -28,6 +30,7 @@ void check(int rc, const char *what)
 void connect()
 {
     check(SPI_connect(), "SPI_connect");
+    plan_call_begins();
 }
 
 void finish()
@@ -80,8 +83,10 @@ uint64 execute(SPIPlanPtr plan, const Datum *values, const char *nulls, bool lat
 
 void returned_into(ReturnSetInfo *rsinfo)
 {
-    for (uint64 i = 0; i < SPI_processed; i++)
+    for (uint64 i = 0; i < SPI_processed; i++) {
+        CHECK_FOR_INTERRUPTS();
         tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+    }
 }
 
 } // namespace act::spi

@@ -18,17 +18,6 @@ namespace {
 
 char *store_setting = nullptr;
 HTAB *stores = nullptr;  // Oid -> Store
-HTAB *plans = nullptr;   // PlanKey -> PlanEntry
-
-struct PlanKey {
-    Oid store;
-    Plan kind;
-    uint32 variant;
-};
-struct PlanEntry {
-    PlanKey key;
-    SPIPlanPtr plan;
-};
 
 bool plain_identifier(const char *s, size_t len, size_t max_len)
 {
@@ -174,26 +163,6 @@ Store *current_store()
     return s;
 }
 
-SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant)
-{
-    PlanKey key{store->events, kind, variant};
-    auto *e = static_cast<PlanEntry *>(hash_search(plans, &key, HASH_FIND, nullptr));
-    return e ? e->plan : nullptr;
-}
-
-SPIPlanPtr keep_plan(const Store *store, Plan kind, uint32 variant,
-                     const char *sql, int nargs, const Oid *argtypes)
-{
-    SPIPlanPtr plan = SPI_prepare(sql, nargs, const_cast<Oid *>(argtypes));
-    if (!plan)
-        elog(ERROR, "act_pg: SPI_prepare failed: %s: %s", SPI_result_code_string(SPI_result), sql);
-    SPI_keepplan(plan);
-    PlanKey key{store->events, kind, variant};
-    auto *e = static_cast<PlanEntry *>(hash_search(plans, &key, HASH_ENTER, nullptr));
-    e->plan = plan;
-    return plan;
-}
-
 namespace {
 
 Datum store_changed(FunctionCallInfo fcinfo)
@@ -218,15 +187,13 @@ void _PG_init(void)
         "Listeners compare it with their own to skip their own commits.",
         &act::writer_setting, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
     act::publisher::init();
+    act::init_plan_cache();
     MarkGUCPrefixReserved("act");
 
     HASHCTL ctl = {};
     ctl.keysize = sizeof(Oid);
     ctl.entrysize = sizeof(act::Store);
     act::stores = hash_create("act_pg stores", 16, &ctl, HASH_ELEM | HASH_BLOBS);
-    ctl.keysize = sizeof(act::PlanKey);
-    ctl.entrysize = sizeof(act::PlanEntry);
-    act::plans = hash_create("act_pg plans", 64, &ctl, HASH_ELEM | HASH_BLOBS);
     CacheRegisterRelcacheCallback(act::forget_store, 0);
     act::inflight::init();
 }

@@ -29,9 +29,12 @@ struct Store {
 // Raises 42P01 with a hint when the store does not exist.
 Store *current_store();
 
-// Plans kept per store. `kind` names the statement (one per module
+// Plans kept per store (src/plan_cache.cpp), at most act.plan_cache_size
+// in all, least recently used freed first; a store's plans go when it is
+// dropped or changes. `kind` names the statement (one per module
 // statement, from the Plan enum), `variant` its shape (e.g. which filters a
-// query has). Returns NULL when not prepared yet.
+// query has). Returns NULL when not prepared yet (or no longer kept). A
+// plan stays valid until the act_pg function that got it returns.
 enum class Plan : uint32 {
     insert_events,
     query,
@@ -40,6 +43,7 @@ enum class Plan : uint32 {
     truncate_events,
     truncate_subscription,
     truncate_seed,
+    truncate_lock,
     raise_marks,
     truncate_marks,
     settled_head,
@@ -58,6 +62,12 @@ SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant);
 // Prepares `sql`, keeps it, and caches it under (store, kind, variant).
 SPIPlanPtr keep_plan(const Store *store, Plan kind, uint32 variant,
                      const char *sql, int nargs, const Oid *argtypes);
+
+// An act_pg function's call begins (spi::connect, after SPI_connect): the
+// plans it gets stay until its SPI connection ends.
+void plan_call_begins();
+// Defines act.plan_cache_size; once, from _PG_init.
+void init_plan_cache();
 
 // Settings.
 extern char *writer_setting;  // act.writer: "by" of commit notifications

@@ -77,7 +77,7 @@ int32 insert(const Store *store, const Input &input, ArrayType **literal, text *
     SPIPlanPtr p = plan(store, Plan::subscribe,
                         psprintf("INSERT INTO %s (stream, source, priority, lane, mark)"
                                  " SELECT stream, source, priority, lane, CASE WHEN source IS NOT NULL THEN -1 END"
-                                 " FROM (%s) i ON CONFLICT (stream) DO NOTHING"
+                                 " FROM (%s) i ORDER BY stream ON CONFLICT (stream) DO NOTHING"
                                  " RETURNING stream, source, NOT pattern",
                                  store->streams_sql, input_sql),
                         4, input_types);
@@ -87,6 +87,7 @@ int32 insert(const Store *store, const Input &input, ArrayType **literal, text *
     *sources = static_cast<text **>(palloc(sizeof(text *) * Max(rows, 1)));
     int n = 0;
     for (uint64 i = 0; i < rows; i++) {
+        CHECK_FOR_INTERRUPTS();
         bool null, literal_null;
         Datum is_literal = SPI_getbinval(table->vals[i], table->tupdesc, 3, &literal_null);
         if (literal_null || !DatumGetBool(is_literal))
@@ -116,12 +117,15 @@ void mark_new(const Store *store, ArrayType *literal, text **sources, int n)
     spi::execute(p, args, nullptr, true);
 }
 
-// Existing rows keep their highest priority and take the new lane.
+// Existing rows keep their highest priority and take the new lane. Rows
+// are locked by stream first (README, Deadlocks).
 void update_options(const Store *store, const Input &input)
 {
     SPIPlanPtr p = plan(store, Plan::subscribe_options,
-                        psprintf("UPDATE %s s SET priority = greatest(s.priority, i.priority), lane = i.lane"
-                                 " FROM (%s) i"
+                        psprintf("UPDATE %1$s s SET priority = greatest(s.priority, i.priority), lane = i.lane"
+                                 " FROM (SELECT i.* FROM (%2$s) i JOIN %1$s t ON t.stream = i.stream"
+                                 "  WHERE t.priority < i.priority OR t.lane <> i.lane"
+                                 "  ORDER BY i.stream FOR UPDATE OF t) i"
                                  " WHERE s.stream = i.stream AND (s.priority < i.priority OR s.lane <> i.lane)",
                                  store->streams_sql, input_sql),
                         4, input_types);

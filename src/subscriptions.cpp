@@ -82,20 +82,30 @@ const char *where_sql(uint32 shape)
     return sql.data;
 }
 
+// An update of the rows that `where` chooses, which locks them by stream
+// first, the order of every multi-row update of act_pg (README,
+// Deadlocks).
+const char *update_sql(const Store *store, const char *set, const char *where)
+{
+    return psprintf("UPDATE %1$s s SET %2$s FROM (SELECT stream FROM %1$s WHERE %3$s ORDER BY stream FOR UPDATE) l"
+                    " WHERE s.stream = l.stream",
+                    store->streams_sql, set, where);
+}
+
 const char *build_sql(const Store *store, Op op, uint32 shape)
 {
     const char *where = where_sql(shape);
     switch (op) {
     case Op::reset:
-        return psprintf("UPDATE %s SET at = -1, retry = -1, blocked = false, error = NULL, leased_by = NULL,"
-                        " leased_until = NULL, probed = NULL WHERE %s",
-                        store->streams_sql, where);
+        return update_sql(store,
+                          "at = -1, retry = -1, blocked = false, error = NULL, leased_by = NULL,"
+                          " leased_until = NULL, probed = NULL",
+                          where);
     case Op::unblock:
-        return psprintf("UPDATE %s SET retry = -1, blocked = false, error = NULL, leased_by = NULL,"
-                        " leased_until = NULL WHERE blocked AND %s",
-                        store->streams_sql, where);
+        return update_sql(store, "retry = -1, blocked = false, error = NULL, leased_by = NULL, leased_until = NULL",
+                          psprintf("blocked AND %s", where));
     case Op::prioritize:
-        return psprintf("UPDATE %s SET priority = $6 WHERE priority <> $6 AND %s", store->streams_sql, where);
+        return update_sql(store, "priority = $6", psprintf("priority <> $6 AND %s", where));
     case Op::query:
         return psprintf("SELECT stream, source, at, retry, blocked, coalesce(error, '') AS error, leased_by,"
                         " leased_until, priority, lane FROM %s WHERE %s%s ORDER BY stream%s",

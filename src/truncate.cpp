@@ -49,6 +49,7 @@ Target *check_targets(Jsonb *targets, int32 *count)
     int32 n = int32(JB_ROOT_COUNT(targets));
     Target *checked = static_cast<Target *>(palloc0(sizeof(Target) * Max(n, 1)));
     for (int32 i = 0; i < n; i++) {
+        CHECK_FOR_INTERRUPTS();
         JsonbValue *e = getIthJsonbValueFromContainer(&targets->root, uint32(i));
         if (!events::is_object(*e))
             bad_target(i, "not an object");
@@ -70,6 +71,8 @@ Target *check_targets(Jsonb *targets, int32 *count)
         t.stream = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
         t.snapshot = optional_object(i, object, "snapshot");
         t.meta = optional_object(i, object, "meta");
+        if (const char *problem = t.meta ? events::correlation_problem(t.meta) : nullptr)
+            bad_target(i, psprintf("field \"meta\": %s", problem));
         t.lock_key = stream_lock_key(t.stream);
         pfree(e);
     }
@@ -110,6 +113,7 @@ void lock_streams(const Store *store, const Target *targets, int32 count)
     uint32 *keys = static_cast<uint32 *>(palloc(sizeof(uint32) * Max(count, 1)));
     int nkeys = 0;
     for (int32 run = 0; run < count;) {
+        CHECK_FOR_INTERRUPTS();
         int32 end = run + 1;
         while (end < count && order[end].key == order[run].key)
             end++;
@@ -127,6 +131,33 @@ void lock_streams(const Store *store, const Target *targets, int32 count)
     pfree(order);
     lock_stream_keys(store, keys, nkeys);
     pfree(keys);
+}
+
+// Locks, by stream, every subscription row the truncate changes: the
+// targets' own rows (deleted) and the rows that follow a target (their
+// marks taken back, work::truncated). The statements per target then take
+// no row in another order (README, Deadlocks).
+void lock_subscriptions(const Store *store, const Target *targets, int32 count)
+{
+    uint32 variant = store->has_marks ? 1 : 0;
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_lock, variant);
+    if (!plan) {
+        Oid types[] = {TEXTARRAYOID};
+        const char *following = store->has_marks
+                                    ? " OR (NOT s.pattern AND s.source = ANY($1))"
+                                      " OR (s.pattern AND EXISTS (SELECT FROM unnest($1) t(stream) WHERE t.stream ~ s.source))"
+                                    : "";
+        plan = keep_plan(store, Plan::truncate_lock, variant,
+                         psprintf("SELECT FROM %s s WHERE s.stream = ANY($1)%s ORDER BY s.stream FOR UPDATE",
+                                  store->streams_sql, following),
+                         1, types);
+    }
+    Datum *streams = static_cast<Datum *>(palloc(sizeof(Datum) * Max(count, 1)));
+    for (int32 i = 0; i < count; i++)
+        streams[i] = PointerGetDatum(targets[i].stream);
+    Datum args[] = {PointerGetDatum(construct_array(streams, count, TEXTOID, -1, false, TYPALIGN_INT))};
+    spi::execute(plan, args, nullptr);
+    SPI_freetuptable(SPI_tuptable);
 }
 
 // Deletes the rows of `table` (events or subscriptions) whose stream is
@@ -178,6 +209,7 @@ Datum truncate(FunctionCallInfo fcinfo)
     spi::connect();
     Store *store = current_store();
     lock_streams(store, targets, count);
+    lock_subscriptions(store, targets, count);
     for (int32 i = 0; i < count; i++) {
         CHECK_FOR_INTERRUPTS();
         const Target &t = targets[i];

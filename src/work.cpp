@@ -41,6 +41,7 @@ const char *probe_sql(const Store *store, bool by_lane)
 void committed(const Store *store, text *stream, int64 first_id, Jsonb *events)
 {
     for (int32 i = int32(JB_ROOT_COUNT(events)) - 1; i >= 0; i--) {
+        CHECK_FOR_INTERRUPTS();
         json::Element e = json::element(events, i, "event", "");
         if (!is_snapshot(json::string(e, "name", true, false, events::max_name_bytes))) {
             raise_marks(store, stream, first_id + i);
@@ -57,8 +58,11 @@ void raise_marks(const Store *store, text *source, int64 last_id)
     if (!plan) {
         Oid types[] = {TEXTOID, INT8OID};
         plan = keep_plan(store, Plan::raise_marks, 0,
-                         psprintf("UPDATE %s SET mark = $2"
-                                  " WHERE source = $1 AND NOT pattern AND mark <= at AND at >= 0 AND at < $2",
+                         // Rows locked by stream first (README, Deadlocks).
+                         psprintf("UPDATE %1$s s SET mark = $2 FROM (SELECT stream FROM %1$s"
+                                  "  WHERE source = $1 AND NOT pattern AND mark <= at AND at >= 0 AND at < $2"
+                                  "  ORDER BY stream FOR UPDATE) l"
+                                  " WHERE s.stream = l.stream",
                                   store->streams_sql),
                          2, types);
     }
