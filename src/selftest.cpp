@@ -34,8 +34,14 @@ void fail(const char *kind)
     });
 }
 
+// Superusers only, whatever EXECUTE grants say: it exists for the
+// regression suite, and no application role needs it.
 Datum selftest(FunctionCallInfo fcinfo)
 {
+    if (!superuser_arg(GetOuterUserId()))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("act._boundary_selftest is for superusers only"),
+                        errdetail("It tests act_pg's C++ boundary for the regression suite.")));
     const char *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
     if (strcmp(kind, "destructors") == 0)
         PG_RETURN_INT32(destructor_runs);
