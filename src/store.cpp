@@ -190,6 +190,9 @@ Store *current_store(LOCKMODE lockmode)
     if (!OidIsValid(relid))
         unknown_store(schema, table);
 
+    // A transaction that locked the store before accepts no invalidation
+    // when it locks it again: options changed since apply from this call.
+    AcceptInvalidationMessages();
     bool found;
     Store *s = static_cast<Store *>(hash_search(stores, &relid, HASH_ENTER, &found));
     if (!found) {
