@@ -569,8 +569,11 @@ SELECT pg_catalog.pg_extension_config_dump('act.events_streams', '');
 --   act_admin   + seed, drop, reset, unblock, prioritize, truncate, restore
 --
 -- Which stores a role may use: SELECT on the store's events table (checked
--- by every call; GRANT it per tenant). Roles are cluster-wide, so another
--- database's act_pg may have created them already.
+-- by every call; GRANT it per tenant). Who may seed and drop which stores
+-- is act.seed's and act.drop's own check (the caller's CREATE rights; the
+-- store's seeder, its schema's owner, superusers). The act._* functions
+-- are the owner's only. Roles are cluster-wide, so another database's
+-- act_pg may have created them already.
 DO $$
 DECLARE
     r text;
