@@ -57,23 +57,129 @@ BEGIN
     END LOOP;
 END $$;
 
+
 --------------------------------------------------------------------------
--- Issue 10 (finding 5): act.seed refuses a NULL notify (22004) before it
--- creates anything.
+-- Issue 9: stores are act_pg's own objects. act.stores records who seeded
+-- each store; act.seed and act.drop take text (a name is refused, never
+-- cut to 63 bytes), create only where the caller may, never adopt or drop
+-- a relation act_pg did not create, and drop only for the store's seeder
+-- or schema owner.
 --------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION act.seed(schema name DEFAULT 'act', table_name name DEFAULT 'events', notify boolean DEFAULT false)
+-- Stores seeded before 0.3.0 are recorded as the extension owner's: its
+-- members, the stores' schema owners and superusers may drop them.
+ALTER TABLE act.stores ADD COLUMN owner regrole;
+UPDATE act.stores SET owner = (SELECT e.extowner FROM pg_catalog.pg_extension e WHERE e.extname = 'act_pg');
+ALTER TABLE act.stores ALTER COLUMN owner SET NOT NULL;
+COMMENT ON TABLE act.stores IS 'the event stores of this database (written by act.seed and act.drop); owner: the role that seeded the store';
+
+DROP FUNCTION act.seed(name, name, boolean);
+DROP FUNCTION act.drop(name, name);
+DROP FUNCTION act._check_identifier(text, text, int);
+
+-- The role that called act_pg: the session's current role (SET ROLE
+-- counts). current_user inside act_pg's functions is the extension's owner.
+CREATE FUNCTION act._caller() RETURNS regrole
+    LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'act_caller';
+
+-- A store's name: schema and table are plain identifiers that need no
+-- quoting, short enough that every name act.seed derives from them fits in
+-- 63 bytes (never cut to fit), and never in a system schema.
+CREATE FUNCTION act._check_store_name(schema text, table_name text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    part record;
+BEGIN
+    FOR part IN SELECT * FROM (VALUES ('schema', $1, 63), ('table', $2, 55)) AS p(what, ident, max_len) LOOP
+        IF part.ident IS NULL THEN
+            RAISE EXCEPTION 'a store''s % name must not be NULL', part.what
+                USING ERRCODE = 'null_value_not_allowed';
+        END IF;
+        IF octet_length(part.ident) > part.max_len THEN
+            RAISE EXCEPTION '% name too long: % bytes', part.what, octet_length(part.ident)
+                USING ERRCODE = 'name_too_long',
+                      DETAIL = format('A store''s %s name is at most %s bytes; act_pg never shortens a name.', part.what, part.max_len);
+        END IF;
+        IF part.ident !~ '^[a-z_][a-z0-9_]*$' THEN
+            RAISE EXCEPTION 'invalid % name: %', part.what, quote_literal(part.ident)
+                USING ERRCODE = 'invalid_name',
+                      DETAIL = format('A %s name is a plain identifier: a lower-case letter or "_", then lower-case letters, digits or "_".', part.what);
+        END IF;
+    END LOOP;
+    IF schema LIKE 'pg\_%' OR schema = 'information_schema' THEN
+        RAISE EXCEPTION 'schema % is a system schema', schema
+            USING ERRCODE = 'reserved_name',
+                  DETAIL = 'No act_pg store lives in information_schema or a schema whose name starts with pg_.';
+    END IF;
+END $$;
+
+-- The names of the relations act.seed makes for a store: its two tables,
+-- the identity sequence and the indexes (as PostgreSQL cuts them to 63
+-- bytes).
+CREATE FUNCTION act._store_relations(table_name text) RETURNS name[]
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT array_agg(left(table_name || suffix, 63)::name)
+      FROM unnest(ARRAY['', '_id_seq', '_pkey', '_stream_ix', '_name_ix', '_created_id_ix', '_correlation_ix',
+                        '_streams', '_streams_pkey', '_sub_literal_ix', '_sub_work_ix', '_sub_all_ix',
+                        '_sub_pattern_ix']) AS suffix
+$$;
+
+-- act_pg never adopts, alters or drops a relation it did not create: a
+-- relation of a new store's names is refused, and so is one of a
+-- registered store's names that the extension's owner does not own.
+CREATE FUNCTION act._check_relations(schema text, table_name text, registered boolean) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    taken text;
+BEGIN
+    SELECT c.relname INTO taken
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = schema AND c.relname = ANY (act._store_relations(table_name))
+       AND (NOT registered OR c.relowner <> current_user::regrole)
+     ORDER BY c.relname LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'relation %.% exists and is not part of an act_pg store', schema, taken
+            USING ERRCODE = 'duplicate_table',
+                  HINT = 'act_pg never adopts, alters or drops a table, sequence or index it did not create: choose another store name, or move that relation.';
+    END IF;
+END $$;
+
+-- Who may re-seed or drop a store, as for DROP TABLE: the role that seeded
+-- it, the owner of its schema, their members, and superusers.
+CREATE FUNCTION act._check_entitled(schema text, table_name text, owner regrole, action text) RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    caller constant regrole := act._caller();
+BEGIN
+    IF NOT pg_catalog.pg_has_role(caller, owner, 'USAGE')
+       AND NOT pg_catalog.pg_has_role(caller, (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = schema), 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to % act_pg store %.%', action, schema, table_name
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('Only %s, which seeded it, the owner of schema %s, their members and superusers may %s it.',
+                                  owner, schema, action);
+    END IF;
+END $$;
+
+-- The channel of a store's commit notifications, as src/notify.cpp names
+-- it: cut to 63 bytes, as the parser cuts the name in LISTEN.
+CREATE FUNCTION act._channel(schema text, table_name text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT left('act_commit_' || schema || '_' || table_name, 63) $$;
+
+CREATE FUNCTION act.seed(schema text DEFAULT 'act', table_name text DEFAULT 'events', notify boolean DEFAULT false)
 RETURNS regclass
 LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
-    events  text;
-    streams text;
-    store   regclass;
+    caller     constant regrole := act._caller();
+    events     text;
+    streams    text;
+    seeded     act.stores;
+    registered boolean;
+    new_schema boolean;
+    if_missing text := '';
+    store      regclass;
 BEGIN
-    PERFORM act._check_identifier('schema', schema, 63);
-    -- "<table>_streams" must fit in 63 bytes too.
-    PERFORM act._check_identifier('table', table_name, 55);
-    IF seed.notify IS NULL THEN
+    PERFORM act._check_store_name(schema, table_name);
+    IF notify IS NULL THEN
         RAISE EXCEPTION 'notify must not be NULL' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Pass true (commits send pg_notify) or false.';
     END IF;
@@ -82,12 +188,43 @@ BEGIN
 
     -- Seeding is idempotent; this lock makes it safe from many sessions.
     LOCK TABLE act.stores IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO seeded FROM act.stores s WHERE s.schema = seed.schema AND s.table_name = seed.table_name;
+    registered := FOUND;
+    IF registered THEN
+        -- Brought up to date in place: only what is missing is made.
+        PERFORM act._check_entitled(schema, table_name, seeded.owner, 'seed');
+        if_missing := 'IF NOT EXISTS';
+    ELSE
+        -- A new store goes only where the caller may create objects itself.
+        new_schema := NOT EXISTS (SELECT FROM pg_catalog.pg_namespace n WHERE n.nspname = schema);
+        IF new_schema AND NOT pg_catalog.has_database_privilege(caller, pg_catalog.current_database(), 'CREATE')
+           OR NOT new_schema AND NOT pg_catalog.has_schema_privilege(caller, schema, 'CREATE') THEN
+            RAISE EXCEPTION 'permission denied to seed act_pg store %.%', schema, table_name
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = CASE WHEN new_schema
+                               THEN format('Role %s may not create schema %s: it needs CREATE on database %s.', caller, schema, pg_catalog.current_database())
+                               ELSE format('Role %s needs CREATE on schema %s.', caller, schema) END;
+        END IF;
+    END IF;
+    PERFORM act._check_relations(schema, table_name, registered);
+    -- Listeners tell stores apart by channel (act._channel).
+    IF notify AND EXISTS (SELECT FROM act.stores s
+                          WHERE s.notify AND (s.schema, s.table_name) <> (seed.schema, seed.table_name)
+                            AND act._channel(s.schema, s.table_name) = act._channel(seed.schema, seed.table_name)) THEN
+        RAISE EXCEPTION 'the notification channel % of store %.% is already used by another store',
+                        act._channel(seed.schema, seed.table_name), schema, table_name
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Seed this store without notify, or under another name.';
+    END IF;
 
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = schema) THEN
+    IF new_schema THEN
         EXECUTE format('CREATE SCHEMA %I', schema);
+        IF caller <> current_user::regrole THEN
+            EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s WITH GRANT OPTION', schema, caller);
+        END IF;
     END IF;
     EXECUTE format($ddl$
-        CREATE TABLE IF NOT EXISTS %1$s (
+        CREATE TABLE %2$s %1$s (
             id      bigint      GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
             name    text        NOT NULL,
             data    jsonb       NOT NULL,
@@ -95,14 +232,14 @@ BEGIN
             version int         NOT NULL,
             created timestamptz NOT NULL DEFAULT now(),
             meta    jsonb       NOT NULL DEFAULT '{}'
-        )$ddl$, events);
-    EXECUTE format('CREATE UNIQUE INDEX IF NOT EXISTS %I ON %s (stream, version)', table_name || '_stream_ix', events);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (name)', table_name || '_name_ix', events);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (created, id)', table_name || '_created_id_ix', events);
-    EXECUTE format($ddl$CREATE INDEX IF NOT EXISTS %I ON %s ((meta->>'correlation'))$ddl$, table_name || '_correlation_ix', events);
+        )$ddl$, events, if_missing);
+    EXECUTE format('CREATE UNIQUE INDEX %s %I ON %s (stream, version)', if_missing, table_name || '_stream_ix', events);
+    EXECUTE format('CREATE INDEX %s %I ON %s (name)', if_missing, table_name || '_name_ix', events);
+    EXECUTE format('CREATE INDEX %s %I ON %s (created, id)', if_missing, table_name || '_created_id_ix', events);
+    EXECUTE format($ddl$CREATE INDEX %s %I ON %s ((meta->>'correlation'))$ddl$, if_missing, table_name || '_correlation_ix', events);
 
     EXECUTE format($ddl$
-        CREATE TABLE IF NOT EXISTS %1$s (
+        CREATE TABLE %2$s %1$s (
             stream       text        PRIMARY KEY,
             source       text,
             at           bigint      NOT NULL DEFAULT -1,
@@ -113,7 +250,7 @@ BEGIN
             leased_until timestamptz,
             priority     int         NOT NULL DEFAULT 0,
             lane         text        NOT NULL DEFAULT 'default'
-        )$ddl$, streams);
+        )$ddl$, streams, if_missing);
 
     -- Claim's has-work state (src/work.hpp). A store seeded before it
     -- existed gets it here: commits wait while the literal subscriptions'
@@ -136,24 +273,59 @@ BEGIN
     END IF;
     -- Index names keep their distinct part within 63 bytes for every
     -- table name act.seed accepts.
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (source) WHERE NOT pattern',
-                   table_name || '_sub_literal_ix', streams);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane, priority, at, stream) WHERE (mark > at OR at < 0) AND NOT blocked',
-                   table_name || '_sub_work_ix', streams);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane, priority, at, stream) WHERE source IS NULL AND NOT blocked',
-                   table_name || '_sub_all_ix', streams);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (lane) WHERE pattern',
-                   table_name || '_sub_pattern_ix', streams);
+    EXECUTE format('CREATE INDEX %s %I ON %s (source) WHERE NOT pattern',
+                   if_missing, table_name || '_sub_literal_ix', streams);
+    EXECUTE format('CREATE INDEX %s %I ON %s (lane, priority, at, stream) WHERE (mark > at OR at < 0) AND NOT blocked',
+                   if_missing, table_name || '_sub_work_ix', streams);
+    EXECUTE format('CREATE INDEX %s %I ON %s (lane, priority, at, stream) WHERE source IS NULL AND NOT blocked',
+                   if_missing, table_name || '_sub_all_ix', streams);
+    EXECUTE format('CREATE INDEX %s %I ON %s (lane) WHERE pattern',
+                   if_missing, table_name || '_sub_pattern_ix', streams);
 
+    -- The role that seeds a store may use it, and grant it to its tenants.
+    IF NOT registered AND caller <> current_user::regrole THEN
+        EXECUTE format('GRANT SELECT ON %s, %s TO %s WITH GRANT OPTION', events, streams, caller);
+    END IF;
     store := events::regclass;
-    INSERT INTO act.stores AS s (schema, table_name, notify)
-    VALUES (seed.schema, seed.table_name, seed.notify)
+    INSERT INTO act.stores AS s (schema, table_name, notify, owner)
+    VALUES (seed.schema, seed.table_name, seed.notify, caller)
     ON CONFLICT ON CONSTRAINT stores_pkey DO UPDATE SET notify = excluded.notify
     WHERE s.notify IS DISTINCT FROM excluded.notify;
     PERFORM act._store_changed(store);
     RETURN store;
 END $$;
+COMMENT ON FUNCTION act.seed(text, text, boolean) IS
+'create the store <schema>.<table_name> (events) and <schema>.<table_name>_streams (subscriptions) where the caller may create objects; idempotent for a registered store (its seeder, schema owner or a superuser), safe from concurrent sessions';
 
--- CREATE OR REPLACE resets SECURITY DEFINER and search_path: apply the
--- privilege model again (once, at the end of the script, is enough).
+CREATE FUNCTION act.drop(schema text, table_name text, if_exists boolean DEFAULT false) RETURNS boolean
+LANGUAGE plpgsql SET client_min_messages = warning AS $$
+DECLARE
+    seeded act.stores;
+BEGIN
+    PERFORM act._check_store_name(schema, table_name);
+    IF schema = 'act' AND table_name = 'events' THEN
+        RAISE EXCEPTION 'the default store act.events belongs to the extension'
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'DROP EXTENSION act_pg removes it, or empty it with act.restore.';
+    END IF;
+    LOCK TABLE act.stores IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO seeded FROM act.stores s WHERE s.schema = drop.schema AND s.table_name = drop.table_name;
+    IF NOT FOUND THEN
+        IF if_exists THEN
+            RETURN false;
+        END IF;
+        RAISE EXCEPTION 'act_pg store "%.%" does not exist', schema, table_name
+            USING ERRCODE = 'undefined_table',
+                  HINT = 'act.drop drops only stores that act.seed made (listed in act.stores), never another table.';
+    END IF;
+    PERFORM act._check_entitled(schema, table_name, seeded.owner, 'drop');
+    PERFORM act._check_relations(schema, table_name, true);
+    DELETE FROM act.stores s WHERE s.schema = drop.schema AND s.table_name = drop.table_name;
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I, %I.%I',
+                   schema, table_name, schema, table_name || '_streams');
+    RETURN true;
+END $$;
+COMMENT ON FUNCTION act.drop(text, text, boolean) IS
+'drop a registered store''s two tables (never the schema): its seeder, schema owner or a superuser; true when dropped, false when no such store and if_exists';
+
 SELECT act._apply_privileges();

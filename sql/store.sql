@@ -43,7 +43,8 @@ RESET act.store;
 
 -- act.drop removes the tables and the registry row, never the schema.
 SELECT act.drop('tenant1', 'events');
-SELECT act.drop('tenant1', 'events');  -- already gone
+SELECT act.drop('tenant1', 'events');  -- already gone: not a store
+SELECT act.drop('tenant1', 'events', if_exists => true);
 SELECT to_regclass('tenant1.events') AS events, to_regclass('tenant1.events_streams') AS streams,
        (SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant1') AS schema_kept;
 SET act.store = 'tenant1.events';

@@ -1,18 +1,23 @@
 // act.restore: wipe the store and load a sequence of events from a table
 // or view, in one transaction.
 //
-// The events are read by one INSERT ... SELECT, so they stream through the
-// executor: sorts, the numbered copy and the hash join of causation ids
-// spill to disk past work_mem, and nothing holds the whole source in
-// memory. The wipe is TRUNCATE ... RESTART IDENTITY, which PostgreSQL
-// undoes with the transaction, sequence included: any error leaves the
-// store as it was.
+// The source is read with the caller's rights, not the extension owner's:
+// its query runs with the session's role as the current user, so the
+// caller's privileges and row-level security policies apply, and any
+// function the source calls (in a view, a cast) runs as the caller. The
+// rows go into a tuplestore, which spills to disk past work_mem; then, as
+// the owner, one INSERT ... SELECT reads that tuplestore (an ephemeral
+// named relation), numbers the events and rewrites causation ids: the sort
+// and the hash join spill to disk too, so memory stays flat at any size.
+// The wipe is TRUNCATE ... RESTART IDENTITY, which PostgreSQL undoes with
+// the transaction, sequence included: any error leaves the store as it was.
 //
-// The fence: restore renumbers every id, so it must run alone. It takes
-// the sequence's lock first (waiting for every writer that drew ids, and
-// stopping new draws), then both tables' ACCESS EXCLUSIVE locks (waiting
-// for every reader and writer in flight). Until it commits, nobody reads
-// or writes the store; readers' horizons then start from the new ids.
+// The fence: restore renumbers every id, so it must run alone. It locks the
+// events table ACCESS EXCLUSIVE when it resolves the store (every other
+// call holds a lock on it from its start, so restore waits for all of
+// them, writers that drew ids included), then the sequence and the
+// subscriptions. Until it commits, nobody reads or writes the store;
+// readers' horizons then start from the new ids.
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "events.hpp"
@@ -39,24 +44,68 @@ bool reads_store(const Store *store, const char *sql)
     return reads;
 }
 
-// The source's events numbered from 1 in id order (n.new_id) and inserted
-// in that order; act._restore_meta checks each and rewrites its
-// meta.causation.event.id to the new id of the source event it names
-// (c.new_id, found by a hash join that spills to disk when large).
-const char *load_sql(const Store *store, const char *source)
+// The rows of the source as act.event's columns, read as the caller.
+const char *source_sql(const char *source)
+{
+    return psprintf("SELECT s.id::bigint AS id, s.name::text AS name, s.data::jsonb AS data, s.stream::text AS stream,"
+                    " s.version::int AS version, s.created::timestamptz AS created, s.meta::jsonb AS meta"
+                    " FROM %s s",
+                    source);
+}
+
+// The source's events (read_source's tuplestore) numbered from 1 in id
+// order (n.new_id) and inserted in that order; act._restore_meta checks
+// each and rewrites its meta.causation.event.id to the new id of the source
+// event it names (c.new_id, found by a hash join that spills to disk when
+// large).
+const char *load_sql(const Store *store)
 {
     return psprintf(
         "WITH n AS MATERIALIZED ("
-        "SELECT row_number() OVER w AS new_id, lag(s.id::bigint) OVER w AS previous_id, s.id::bigint AS id,"
-        " s.name::text AS name, s.data::jsonb AS data, s.stream::text AS stream, s.version::int AS version,"
-        " s.created::timestamptz AS created, s.meta::jsonb AS meta"
-        " FROM %2$s s WINDOW w AS (ORDER BY s.id::bigint))"
-        " INSERT INTO %1$s (id, name, data, stream, version, created, meta)"
+        "SELECT row_number() OVER w AS new_id, lag(s.id) OVER w AS previous_id, s.*"
+        " FROM act_restore_source s WINDOW w AS (ORDER BY s.id))"
+        " INSERT INTO %s (id, name, data, stream, version, created, meta)"
         " SELECT n.new_id, n.name, n.data, n.stream, n.version, n.created,"
         " act._restore_meta(n.id, n.previous_id, n.name, n.data, n.stream, n.version, n.created, n.meta, c.new_id)"
         " FROM n LEFT JOIN n c ON to_jsonb(c.id) = n.meta #> '{causation,event,id}'"
         " ORDER BY n.new_id",
-        store->events_sql, source);
+        store->events_sql);
+}
+
+// Runs the source's query as the session's role and keeps its rows in a
+// tuplestore, registered with SPI as the relation act_restore_source. The
+// caller's identity lasts only for this read: an error on the way leaves
+// it to the transaction's abort, which restores the owner.
+void read_source(const char *source)
+{
+    Oid owner;
+    int security;
+    GetUserIdAndSecContext(&owner, &security);
+    SetUserIdAndSecContext(GetOuterUserId(), security | SECURITY_LOCAL_USERID_CHANGE);
+    Portal portal = SPI_cursor_open_with_args(nullptr, source_sql(source), 0, nullptr, nullptr, nullptr, false, 0);
+    TupleDesc desc = CreateTupleDescCopy(portal->tupDesc);
+    Tuplestorestate *rows = tuplestore_begin_heap(false, false, work_mem);
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        SPI_cursor_fetch(portal, true, 1000);
+        if (SPI_processed == 0)
+            break;
+        for (uint64 i = 0; i < SPI_processed; i++)
+            tuplestore_puttuple(rows, SPI_tuptable->vals[i]);
+        SPI_freetuptable(SPI_tuptable);
+    }
+    SPI_cursor_close(portal);
+    SetUserIdAndSecContext(owner, security);
+
+    auto *relation = static_cast<EphemeralNamedRelation>(palloc0(sizeof(EphemeralNamedRelationData)));
+    relation->md.name = pstrdup("act_restore_source");
+    relation->md.reliddesc = InvalidOid;
+    relation->md.tupdesc = desc;
+    relation->md.enrtype = ENR_NAMED_TUPLESTORE;
+    relation->md.enrtuples = double(tuplestore_tuple_count(rows));
+    relation->reldata = rows;
+    if (SPI_register_relation(relation) != SPI_OK_REL_REGISTER)
+        elog(ERROR, "act_pg: registering the restore source failed");
 }
 
 // A source is a relation that SELECT reads rows from.
@@ -105,14 +154,14 @@ Datum restore(FunctionCallInfo fcinfo)
     require_arg(fcinfo, 0, "source");
     Oid source_oid = PG_GETARG_OID(0);
     spi::connect();
-    Store *store = current_store();
+    Store *store = current_store(AccessExclusiveLock);
     char *rel_name = get_rel_name(source_oid);
     if (!rel_name)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("relation with OID %u does not exist", source_oid)));
     const char *source = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source_oid)), rel_name);
     check_kind(source_oid, source);
-    // restore runs as the extension's owner: the session's role must be
-    // allowed to read the source itself.
+    // Checked here for a clear message; the read itself runs as the
+    // caller, so PostgreSQL checks it again, columns and policies included.
     if (pg_class_aclcheck(source_oid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for the restore source %s", source)));
@@ -125,24 +174,24 @@ Datum restore(FunctionCallInfo fcinfo)
                          store->events_sql)));
 
     LockRelationOid(store->sequence, AccessExclusiveLock);
-    LockRelationOid(store->events, AccessExclusiveLock);
     LockRelationOid(store->streams, AccessExclusiveLock);
-    if (SPI_execute(psprintf("TRUNCATE %s, %s RESTART IDENTITY", store->events_sql, store->streams_sql), false, 0) !=
-        SPI_OK_UTILITY)
-        elog(ERROR, "act_pg: truncating the store failed");
 
     ErrorContextCallback context;
     context.callback = restore_context;
     context.arg = const_cast<char *>(source);
     context.previous = error_context_stack;
     error_context_stack = &context;
+    read_source(source);
+    if (SPI_execute(psprintf("TRUNCATE %s, %s RESTART IDENTITY", store->events_sql, store->streams_sql), false, 0) !=
+        SPI_OK_UTILITY)
+        elog(ERROR, "act_pg: truncating the store failed");
     // A merge join on causation ids sorts every event by a jsonb key: with
     // a hash join (batched to disk past work_mem) the load of 1,000,000
     // events took 14 s instead of 21 s (bench/restore.sh). The setting
     // lasts for this statement only.
     int guc_level = NewGUCNestLevel();
     set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    if (SPI_execute(load_sql(store, source), false, 0) != SPI_OK_INSERT)
+    if (SPI_execute(load_sql(store), false, 0) != SPI_OK_INSERT)
         elog(ERROR, "act_pg: restoring the events failed");
     int64 restored = int64(SPI_processed);
     AtEOXact_GUC(true, guc_level);

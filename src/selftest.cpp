@@ -47,8 +47,14 @@ void canary_overflow()
 }
 #endif
 
+// Superusers only, whatever EXECUTE grants say: it exists for the
+// regression suite, and no application role needs it.
 Datum selftest(FunctionCallInfo fcinfo)
 {
+    if (!superuser_arg(GetOuterUserId()))
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("act._boundary_selftest is for superusers only"),
+                        errdetail("It tests act_pg's C++ boundary for the regression suite.")));
 #ifdef ACT_SANITIZE_CANARY
     canary_overflow();
 #endif

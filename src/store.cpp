@@ -4,6 +4,7 @@
 #include "inflight.hpp"
 #include "publisher.hpp"
 #include "replica.hpp"
+#include "spi.hpp"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -29,13 +30,17 @@ bool plain_identifier(const char *s, size_t len, size_t max_len)
     return true;
 }
 
+// Counting invalidations, not only flagging them, lets load() see one that
+// arrives while it reads (opening a relation accepts invalidations).
 void forget_store(Datum, Oid relid)
 {
     HASH_SEQ_STATUS scan;
     hash_seq_init(&scan, stores);
     for (Store *s; (s = static_cast<Store *>(hash_seq_search(&scan)));)
-        if (relid == InvalidOid || s->events == relid)
+        if (relid == InvalidOid || s->events == relid) {
             s->stale = true;
+            s->invalidations++;
+        }
 }
 
 [[noreturn]] void unknown_store(const char *schema, const char *table)
@@ -48,12 +53,15 @@ void forget_store(Datum, Oid relid)
     pg_unreachable();
 }
 
+// Reads the store's registry row with a snapshot taken now, not the
+// transaction's: a REPEATABLE READ transaction older than the last act.seed
+// would otherwise cache options that no later invalidation corrects.
 bool registered_notify(const char *schema, const char *table, bool *notify)
 {
     static SPIPlanPtr plan = nullptr;
     if (!plan) {
         Oid types[2] = {NAMEOID, NAMEOID};
-        plan = SPI_prepare("SELECT notify FROM act.stores WHERE schema = $1 AND table_name = $2", 2, types);
+        plan = SPI_prepare("SELECT notify::int FROM act.stores WHERE schema = $1 AND table_name = $2", 2, types);
         if (!plan)
             elog(ERROR, "act_pg: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
         SPI_keepplan(plan);
@@ -62,13 +70,9 @@ bool registered_notify(const char *schema, const char *table, bool *notify)
     namestrcpy(&s, schema);
     namestrcpy(&t, table);
     Datum args[2] = {NameGetDatum(&s), NameGetDatum(&t)};
-    if (SPI_execute_plan(plan, args, nullptr, true, 1) != SPI_OK_SELECT)
-        elog(ERROR, "act_pg: reading act.stores failed");
-    if (SPI_processed == 0)
-        return false;
-    bool isnull;
-    *notify = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    return true;
+    int64 value = spi::int64_value(plan, args, nullptr, -1, true);
+    *notify = value == 1;
+    return value >= 0;
 }
 
 // The unique btree index on exactly (stream, version), which commit reads
@@ -95,8 +99,11 @@ Oid stream_index(Oid events, AttrNumber stream, AttrNumber version)
     return found;
 }
 
+// Fills the entry; it stays stale when an invalidation arrived meanwhile,
+// so the next call reads again.
 void load(Store *s, Oid nsp, const char *schema, const char *table)
 {
+    uint32 seen = s->invalidations;
     char streams[NAMEDATALEN];
     snprintf(streams, sizeof streams, "%s_streams", table);
     s->streams = get_relname_relid(streams, nsp);
@@ -113,17 +120,25 @@ void load(Store *s, Oid nsp, const char *schema, const char *table)
     // Plain identifiers never need quotes.
     snprintf(s->events_sql, sizeof s->events_sql, "%s.%s", schema, table);
     snprintf(s->streams_sql, sizeof s->streams_sql, "%s.%s", schema, streams);
-    s->stale = false;
+    s->stale = s->invalidations != seen;
 }
 
 // act.store is checked where it is used, not by a GUC check hook: a value
 // set before the library loads would otherwise be dropped with a warning,
-// and calls would silently use the default store.
+// and calls would silently use the default store. A name is never cut to
+// fit: a part that is too long is refused, as act.seed refuses it.
 const char *split_store_name(const char *name)
 {
     const char *dot = strchr(name, '.');
-    if (!dot || !plain_identifier(name, dot - name, NAMEDATALEN - 1) ||
-        !plain_identifier(dot + 1, strlen(dot + 1), NAMEDATALEN - 1 - strlen("_streams")))
+    const char *table = dot ? dot + 1 : "";
+    size_t schema_len = dot ? size_t(dot - name) : strlen(name);
+    if (schema_len > NAMEDATALEN - 1 || strlen(table) > NAMEDATALEN - 1 - strlen("_streams"))
+        ereport(ERROR,
+                (errcode(ERRCODE_NAME_TOO_LONG), errmsg("invalid act.store: name too long"),
+                 errdetail("A store's schema name is at most %d bytes and its table name at most %d.",
+                           NAMEDATALEN - 1, int(NAMEDATALEN - 1 - strlen("_streams")))));
+    if (!dot || !plain_identifier(name, schema_len, NAMEDATALEN - 1) ||
+        !plain_identifier(table, strlen(table), NAMEDATALEN - 1 - strlen("_streams")))
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_NAME), errmsg("invalid act.store: \"%s\"", name),
                  errdetail("act.store names a store as \"schema.table\", both plain lower-case identifiers."),
@@ -131,34 +146,53 @@ const char *split_store_name(const char *name)
     return dot;
 }
 
+// Called by RangeVarGetRelidExtended before it locks the relation, so a
+// role never locks a table it may not read.
+void check_select(const RangeVar *name, Oid relid, Oid, void *)
+{
+    // act_pg's functions run as the extension's owner; the session's role
+    // must be allowed to read the store.
+    if (OidIsValid(relid) && pg_class_aclcheck(relid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR,
+                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                 errmsg("permission denied for act_pg store \"%s.%s\"", name->schemaname, name->relname),
+                 errhint("A role uses a store when it has SELECT on the store's events table: GRANT SELECT ON %s.%s TO ...",
+                         name->schemaname, name->relname)));
+}
+
 } // namespace
 
-Store *current_store()
+// The events table is locked before anything is read about the store, and
+// the lock is held to the end of the transaction: act.drop (which locks it
+// first) then either waits for this call or has committed, and the name
+// no longer resolves (42P01), never to a relation that is gone.
+Store *current_store(LOCKMODE lockmode)
 {
     char schema[NAMEDATALEN], table[NAMEDATALEN];
     const char *dot = split_store_name(store_setting);
     strlcpy(schema, store_setting, Min(sizeof schema, size_t(dot - store_setting) + 1));
     strlcpy(table, dot + 1, sizeof table);
+    // pg_temp and the system schemas hold no store; pg_temp would name the
+    // caller's own temporary schema.
+    if (strncmp(schema, "pg_", 3) == 0 || strcmp(schema, "information_schema") == 0)
+        unknown_store(schema, table);
 
-    Oid nsp = get_namespace_oid(schema, true);
-    Oid relid = OidIsValid(nsp) ? get_relname_relid(table, nsp) : InvalidOid;
+    RangeVar *name = makeRangeVar(schema, table, -1);
+    Oid relid = RangeVarGetRelidExtended(name, lockmode, RVR_MISSING_OK, check_select, nullptr);
     if (!OidIsValid(relid))
         unknown_store(schema, table);
-    // act_pg's functions run as the extension's owner; the session's role
-    // must be allowed to read the store.
-    if (pg_class_aclcheck(relid, GetOuterUserId(), ACL_SELECT) != ACLCHECK_OK)
-        ereport(ERROR,
-                (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                 errmsg("permission denied for act_pg store \"%s.%s\"", schema, table),
-                 errhint("A role uses a store when it has SELECT on the store's events table: GRANT SELECT ON %s.%s TO ...",
-                         schema, table)));
 
+    // A transaction that locked the store before accepts no invalidation
+    // when it locks it again: options changed since apply from this call.
+    AcceptInvalidationMessages();
     bool found;
     Store *s = static_cast<Store *>(hash_search(stores, &relid, HASH_ENTER, &found));
-    if (!found)
+    if (!found) {
         s->stale = true;
+        s->invalidations = 0;
+    }
     if (s->stale)
-        load(s, nsp, schema, table);
+        load(s, get_rel_namespace(relid), schema, table);
     replica::refuse_subscribed(s);
     return s;
 }

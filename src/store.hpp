@@ -19,15 +19,18 @@ struct Store {
     bool has_marks;      // the subscriptions table has claim's work marks (src/work.hpp)
     bool notify;         // commits send pg_notify
     bool stale;          // reload the fields above before use
+    uint32 invalidations;  // counts invalidations, so that load() sees one that arrives while it reads
     char schema[NAMEDATALEN];
     char table[NAMEDATALEN];
     char events_sql[2 * NAMEDATALEN + 8];  // quoted, for SQL text
     char streams_sql[2 * NAMEDATALEN + 16];
 };
 
-// The store named by act.store, loaded. Needs SPI to be connected.
-// Raises 42P01 with a hint when the store does not exist.
-Store *current_store();
+// The store named by act.store, loaded, its events table locked in
+// `lockmode` until the end of the transaction. Needs SPI to be connected.
+// Only stores registered in act.stores resolve: anything else raises 42P01
+// with a hint; a role without SELECT on the events table gets 42501.
+Store *current_store(LOCKMODE lockmode = AccessShareLock);
 
 // Plans kept per store (src/plan_cache.cpp), at most act.plan_cache_size
 // in all, least recently used freed first; a store's plans go when it is
