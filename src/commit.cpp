@@ -97,26 +97,33 @@ void insert(const Store *store, ReturnSetInfo *rsinfo, int64 first_id, text *str
     uint32 one = count == 1 ? 1 : 0;
     SPIPlanPtr plan = cached_plan(store, Plan::insert_events, one);
     if (!plan) {
-        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID, TEXTOID};
-        const char *rows = one ? "VALUES ($1, $6, $5, $2, $3 + 1, $4)"
-                               : "SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4"
+        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID, TEXTOID, JSONBOID};
+        // A pii given as JSON null is no pii: SQL NULL.
+        const char *rows = one ? "VALUES ($1, $6, $5, $2, $3 + 1, $4, $7)"
+                               : "SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4,"
+                                 " nullif(e.v->'pii', 'null')"
                                  " FROM jsonb_array_elements($5) WITH ORDINALITY AS e(v, i)";
         plan = keep_plan(store, Plan::insert_events, one,
-                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta) %s"
-                                  " RETURNING id, name, data, stream, version, created, meta",
+                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta, pii) %s"
+                                  " RETURNING id, name, data, stream, version, created, meta, pii",
                                   store->events_sql, rows),
                          lengthof(types), types);
     }
     Datum args[] = {Int64GetDatum(first_id), PointerGetDatum(stream), Int32GetDatum(version),
-                    JsonbPGetDatum(meta), JsonbPGetDatum(events), Datum(0)};
+                    JsonbPGetDatum(meta), JsonbPGetDatum(events), Datum(0), Datum(0)};
+    char nulls[] = "       ";
     if (one) {
         text *name;
-        Jsonb *data;
-        events::fields(events, 0, &name, &data);
+        Jsonb *data, *pii;
+        events::fields(events, 0, &name, &data, &pii);
         args[4] = JsonbPGetDatum(data);
         args[5] = PointerGetDatum(name);
+        args[6] = PointerGetDatum(pii);
+        nulls[6] = pii ? ' ' : 'n';
+    } else {
+        nulls[5] = nulls[6] = 'n';
     }
-    spi::rows_into(plan, args, nullptr, rsinfo, false);
+    spi::rows_into(plan, args, nulls, rsinfo, false);
 }
 
 Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)

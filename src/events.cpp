@@ -133,9 +133,14 @@ int32 check_events(Jsonb *events)
             bad_event(i, "field \"data\" is missing");
         if (!is_object(v))
             bad_event(i, "field \"data\" is not an object");
-        // Both fields are there: a third is unknown.
-        static const char *const known[] = {"name", "data", nullptr};
-        if (JsonContainerSize(object) != 2)
+        int fields = 2;
+        if (field(object, "pii", &v)) {
+            if (v.type != jbvNull && !is_object(v))
+                bad_event(i, "field \"pii\" is not an object or null");
+            fields++;
+        }
+        static const char *const known[] = {"name", "data", "pii", nullptr};
+        if (JsonContainerSize(object) != uint32(fields))
             bad_event(i, psprintf("unknown field \"%s\"", unknown_key(object, known)));
         pfree(e);
     }
@@ -151,7 +156,7 @@ char *event_name(Jsonb *events, uint32 i)
     return pnstrdup(name.val.string.val, name.val.string.len);
 }
 
-void fields(Jsonb *events, int32 index, text **name, Jsonb **data)
+void fields(Jsonb *events, int32 index, text **name, Jsonb **data, Jsonb **pii)
 {
     JsonbValue *e = getIthJsonbValueFromContainer(&events->root, uint32(index));
     JsonbValue v;
@@ -159,6 +164,7 @@ void fields(Jsonb *events, int32 index, text **name, Jsonb **data)
     *name = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
     field(e->val.binary.data, "data", &v);
     *data = JsonbValueToJsonb(&v);
+    *pii = field(e->val.binary.data, "pii", &v) && v.type != jbvNull ? JsonbValueToJsonb(&v) : nullptr;
     pfree(e);
 }
 

@@ -22,15 +22,17 @@ constexpr int max_name_bytes = 1024;
 // Checks a stream name (not empty, not too long).
 void check_stream(text *stream);
 
-// Checks `events`: an array of {"name": non-empty string, "data": object}
-// and nothing else. Returns the number of events.
+// Checks `events`: an array of {"name": non-empty string, "data": object,
+// "pii": object or null (optional)} and nothing else. Returns the number of
+// events.
 int32 check_events(Jsonb *events);
 
 // The name of event `i` of an array that check_events accepted.
 char *event_name(Jsonb *events, uint32 i);
 
-// The name and data of event `index` of a checked events array.
-void fields(Jsonb *events, int32 index, text **name, Jsonb **data);
+// The name, data and pii (nullptr when none) of event `index` of a
+// checked events array.
+void fields(Jsonb *events, int32 index, text **name, Jsonb **data, Jsonb **pii);
 
 // Checks that `meta` is an object.
 void check_meta(Jsonb *meta);

@@ -39,7 +39,7 @@ const char *build_sql(const Store *store, uint32 shape)
 {
     StringInfoData sql;
     initStringInfo(&sql);
-    appendStringInfo(&sql, "SELECT id, name, data, stream, version, created, meta FROM %s WHERE true",
+    appendStringInfo(&sql, "SELECT id, name, data, stream, version, created, meta, pii FROM %s WHERE true",
                      store->events_sql);
     if (shape & by_regex)
         appendStringInfoString(&sql, " AND stream ~ $1");

@@ -38,7 +38,6 @@ enum class Plan : uint32 {
     max_event_id,
     stats,
     truncate_events,
-    truncate_subscription,
     truncate_seed,
     raise_marks,
     truncate_marks,
@@ -53,6 +52,10 @@ enum class Plan : uint32 {
     ack_sources,
     block,
     subscriptions,
+    release_deferred,
+    correlation,
+    truncate_window,
+    forget_pii,
 };
 SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant);
 // Prepares `sql`, keeps it, and caches it under (store, kind, variant).
