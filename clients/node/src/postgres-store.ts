@@ -180,20 +180,21 @@ export class PostgresStore implements Store {
 
   async subscribe(
     streams: SubscribeInput[],
-    _correlated_at?: number,
-    _correlator?: { key: string; by: string; millis: number },
+    correlated_at?: number,
+    correlator?: { key: string; by: string; millis: number },
   ): Promise<SubscribeResult> {
-    const entries = streams.map(({ stream, source, priority, lane }) => ({
-      stream,
-      source,
-      priority,
-      lane,
-    }));
-    const [r] = await this.call<{ subscribed: number; watermark: number }>("subscribe", [
+    const [r] = await this.call<SubscribeResult & { correlating: boolean | null }>("subscribe", [
       this.store,
-      JSON.stringify(entries),
+      JSON.stringify(streams),
+      correlated_at ?? null,
+      correlator ? JSON.stringify(correlator) : null,
     ]);
-    return { subscribed: r.subscribed, watermark: r.watermark, correlated_at: -1 };
+    return {
+      subscribed: r.subscribed,
+      watermark: r.watermark,
+      correlated_at: r.correlated_at,
+      ...(r.correlating === null ? {} : { correlating: r.correlating }),
+    };
   }
 
   async ack(leases: Lease[]): Promise<Lease[]> {
@@ -212,8 +213,13 @@ export class PostgresStore implements Store {
     return found.map(rows.blocked);
   }
 
-  async defer(_input: Filter, _deferred_at: number): Promise<number> {
-    throw new Error("defer: act_pg has no act.defer yet");
+  async defer(input: Filter, deferred_at: number): Promise<number> {
+    const [r] = await this.call<{ n: number }>("defer", [
+      this.store,
+      new Date(deferred_at),
+      ...filterArgs(input),
+    ]);
+    return r.n;
   }
 
   async reset(input: Filter): Promise<number> {
@@ -242,7 +248,7 @@ export class PostgresStore implements Store {
     const q = query ?? {};
     const found = await this.call<Parameters<typeof rows.position>[0] & { max_event_id: number }>(
       "query_streams",
-      [this.store, ...filterArgs(q), q.after ?? null, q.limit ?? 100],
+      [this.store, ...filterArgs(q), q.after ?? null, q.limit ?? 100, q.source_matches ?? null],
     );
     let count = 0;
     for (const r of found) {
@@ -284,14 +290,26 @@ export class PostgresStore implements Store {
       max_id?: number;
     }>,
   ): Promise<TruncateResult> {
-    const found = await this.call<{ stream: string; deleted: number; committed: rows.EventRow }>(
+    const found = await this.call<{ stream: string; deleted: number; committed: rows.EventRow; before: Date | null }>(
       "truncate",
       [this.store, this.writer, JSON.stringify(targets)],
       targets,
     );
     return new Map(
-      found.map((r) => [r.stream, { deleted: r.deleted, committed: rows.event(r.committed) }]),
+      found.map((r) => [
+        r.stream,
+        {
+          deleted: r.deleted,
+          committed: rows.event(r.committed),
+          ...(r.before === null ? {} : { before: r.before }),
+        },
+      ]),
     );
+  }
+
+  async forget_pii(stream: string): Promise<number> {
+    const [r] = await this.call<{ n: number }>("forget_pii", [this.store, stream]);
+    return r.n;
   }
 
   private async listen(

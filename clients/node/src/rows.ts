@@ -16,6 +16,7 @@ export type EventRow = {
   version: number;
   created: Date;
   meta: Record<string, unknown>;
+  pii?: Record<string, unknown> | null;
 };
 
 export const event = <E extends Schemas>(r: EventRow): Committed<E, keyof E> =>
@@ -27,6 +28,7 @@ export const event = <E extends Schemas>(r: EventRow): Committed<E, keyof E> =>
     version: r.version,
     created: r.created instanceof Date ? r.created : new Date(r.created),
     meta: r.meta,
+    ...(r.pii == null ? {} : { pii: r.pii }),
   }) as unknown as Committed<E, keyof E>;
 
 type LeaseRow = {
@@ -65,6 +67,8 @@ type PositionRow = {
   leased_until: Date | null;
   priority: number;
   lane: string;
+  deferred_at: Date | null;
+  correlated_at: number | null;
 };
 
 export const position = (r: PositionRow): StreamPosition => ({
@@ -78,6 +82,8 @@ export const position = (r: PositionRow): StreamPosition => ({
   ...(r.leased_by === null ? {} : { leased_by: r.leased_by }),
   ...(r.leased_until === null ? {} : { leased_until: r.leased_until }),
   lane: r.lane,
+  ...(r.deferred_at === null ? {} : { deferred_at: r.deferred_at.getTime() }),
+  ...(r.correlated_at === null ? {} : { correlated_at: r.correlated_at }),
 });
 
 type StatsRow = {

@@ -18,7 +18,7 @@ const WRITER = "set_config('act.writer', $2, true) AS writer";
 const scoped = (n: number, type: string) => `(SELECT $${n}::${type} FROM ${STORE})`;
 
 /** Columns of act.event, act.lease and act.subscription, as the client maps them. */
-const EVENT = "id, name, data, stream, version, created, meta";
+const EVENT = "id, name, data, stream, version, created, meta, pii";
 const LEASE = "stream, source, at, by, retry, lagging, lane";
 const POSITION = "stream, source, at, retry, blocked, error, leased_by, leased_until, priority, lane";
 
@@ -50,13 +50,16 @@ export const SQL = {
     `max_rows => $10::int, backward => $11::boolean, with_snaps => $12::boolean)`,
 
   claim: `SELECT ${LEASE} FROM act.claim(${scoped(2, "int")}, $3::int, $4::text, $5::int, $6::text)`,
-  subscribe: `SELECT subscribed, watermark FROM act.subscribe(${scoped(2, "jsonb")})`,
+  subscribe:
+    `SELECT subscribed, watermark, correlated_at, correlating ` +
+    `FROM act.subscribe(${scoped(2, "jsonb")}, $3::bigint, $4::jsonb)`,
   ack: `SELECT ${LEASE} FROM act.ack(${scoped(2, "jsonb")})`,
   block: `SELECT ${LEASE}, error FROM act.block(${scoped(2, "jsonb")})`,
 
   reset: `SELECT act.reset(${filter(2, true)}) AS n`,
   unblock: `SELECT act.unblock(${filter(2, true)}) AS n`,
   prioritize: `SELECT act.prioritize(priority => ${scoped(2, "int")}, ${filter(3, false)}) AS n`,
+  defer: `SELECT act.defer(deferred_at => ${scoped(2, "timestamptz")}, ${filter(3, false)}) AS n`,
 
   /**
    * The positions, and the store's highest event id even when no position
@@ -65,7 +68,8 @@ export const SQL = {
    */
   query_streams:
     `SELECT (SELECT act.max_event_id()) AS max_event_id, s.* FROM (VALUES (1)) AS one(x) ` +
-    `LEFT JOIN LATERAL act.query_streams(${filter(2, true)}, after => $9::text, max_rows => $10::int) s ` +
+    `LEFT JOIN LATERAL act.query_streams(${filter(2, true)}, after => $9::text, max_rows => $10::int, ` +
+    `source_matches => $11::text[]) s ` +
     `ON true`,
 
   /** head and tail as JSON: composite values have no node-postgres parser. */
@@ -76,8 +80,10 @@ export const SQL = {
     `before => $9::bigint, after => $10::text, max_rows => $11::int)`,
 
   truncate:
-    `SELECT stream, deleted, to_jsonb(committed) AS committed FROM act.truncate(` +
+    `SELECT stream, deleted, to_jsonb(committed) AS committed, before FROM act.truncate(` +
     `(SELECT $3::jsonb FROM ${STORE}, ${WRITER}))`,
+
+  forget_pii: `SELECT act.forget_pii(${scoped(2, "text")}) AS n`,
 
   /** The notification channel's LISTEN runs on its own connection. */
   listen: (channel: string) => `LISTEN "${channel.replaceAll('"', '""')}"`,

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { InvariantError, act, projection, state } from "@rotorsoft/act";
+import { InvariantError, act, projection, state, store as port } from "@rotorsoft/act";
 import type { Actor } from "@rotorsoft/act";
 import { z } from "zod";
 import { PostgresStore } from "../src/index.js";
@@ -59,6 +59,11 @@ const Board = projection("order-board")
 
 const actor: Actor = { id: "u1", name: "tester" };
 
+// The app runs on PostgresStore: act's store port is a first-call-wins
+// singleton, so it is set before the app is built.
+const store: PostgresStore = await fresh("application");
+port(store);
+
 const app = act()
   .withState(Order)
   .withProjection(Board)
@@ -70,12 +75,8 @@ const app = act()
   .to((event) => ({ target: `shipping-${event.stream}`, source: event.stream }))
   .build();
 
-let store: PostgresStore;
-before(async () => {
-  store = await fresh("application");
-  // The app runs on this store: act's store port is a first-call-wins singleton.
-  const { store: port } = await import("@rotorsoft/act");
-  port(store);
+before(() => {
+  assert.equal(port(), store);
 });
 after(async () => {
   await app.shutdown();
@@ -97,7 +98,10 @@ test("the state machine commits on PostgresStore and refuses a bad transition", 
   await app.do("pay", { stream: "order-1", actor }, { amount: 30 });
   const snap = await app.load(Order, "order-1");
   assert.deepEqual(snap.state, { status: "paid", total: 30 });
-  assert.equal(snap.event?.version, 1);
+  assert.equal(snap.version, 1);
+  const events: string[] = [];
+  await store.query((e) => events.push(`${e.stream}.${e.name}`), { stream: "order-1", stream_exact: true });
+  assert.deepEqual(events, ["order-1.Placed", "order-1.Paid"]);
 });
 
 test("drain runs the projection and the shipping reaction to the end", async () => {
