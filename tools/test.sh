@@ -62,7 +62,7 @@ fi
 # file; the file's own TAP output shows its tests).
 if (cd clients/node && npm ci --no-audit --no-fund && npm run build:test) >"$out/node_build.log" 2>&1; then
     pg_virtualenv -v 15 sh -c 'cd clients/node && for f in build/test/*.test.js; do
-            if node --test "$f"; then echo "client $f .. ok"; else echo "client $f .. FAILED"; fi
+            if NODE_ENV=test LOG_LEVEL=fatal node --test "$f"; then echo "client $f .. ok"; else echo "client $f .. FAILED"; fi
         done' >"$out/node.log" 2>&1 9>&-
     cat "$out/node.log"
     passed=$((passed + $(grep -cE '^client \S+ \.\. ok$' "$out/node.log")))

@@ -27,6 +27,11 @@ const Counter = state({ Counter: z.object({ count: z.number() }) })
 const opened: PostgresStore[] = [];
 before(async () => {
   await extension();
+  // Example 5 reads the default store (public.events): start it empty.
+  const defaults = new PostgresStore();
+  await defaults.seed();
+  await defaults.drop();
+  await defaults.dispose();
   const [db] = await sql("SELECT 1 FROM pg_database WHERE datname = 'multitenant'");
   if (!db) await sql("CREATE DATABASE multitenant");
   const saved = process.env.PGDATABASE;
