@@ -19,6 +19,8 @@ const meta = { correlation: "bench", causation: {} };
 
 const options = "-c synchronous_commit=off";
 const store = new PostgresStore({ schema: "bench_client", max: 1, options });
+// The same store with its statements kept prepared (config.prepare).
+const prepared_store = new PostgresStore({ schema: "bench_client", max: 1, options, prepare: true });
 await store.seed();
 await store.drop();
 await store.seed();
@@ -41,56 +43,56 @@ let n = 0;
 const cases = [
   {
     method: "commit (1 event)",
-    client: () => store.commit(`c-${n++ % 100}`, [{ name: "E", data: { n } }], meta),
+    client: (store) => store.commit(`c-${n++ % 100}`, [{ name: "E", data: { n } }], meta),
     direct: ((q) => () => q([`c-${n++ % 100}`, JSON.stringify([{ name: "E", data: { n } }]), JSON.stringify(meta), null]))(
       prepared("SELECT * FROM act.commit($1::text, $2::text, $3::text, $4::int)")),
   },
   {
     method: "query (stream of 10)",
-    client: () => store.query(() => {}, { stream: "bench-3", stream_exact: true }),
+    client: (store) => store.query(() => {}, { stream: "bench-3", stream_exact: true }),
     direct: ((q) => () => q(["bench-3"]))(prepared("SELECT * FROM act.query(stream => $1, stream_exact => true)")),
   },
   {
     method: "claim (1, lease of 0 ms)",
-    client: () => store.claim(1, 0, "bench", 0),
+    client: (store) => store.claim(1, 0, "bench", 0),
     direct: ((q) => () => q([1, 0, "bench", 0]))(prepared("SELECT * FROM act.claim($1, $2, $3, $4)")),
   },
   {
     method: "ack (1 lease)",
-    client: () => store.ack([{ stream: "proj-1", by: "bench", at: -1, retry: 0, lagging: true }]),
+    client: (store) => store.ack([{ stream: "proj-1", by: "bench", at: -1, retry: 0, lagging: true }]),
     direct: ((q) => () => q([JSON.stringify([{ stream: "proj-1", by: "bench", at: -1, retry: 0, lagging: true }])]))(
       prepared("SELECT * FROM act.ack($1::jsonb)")),
   },
   {
     method: "subscribe (1, existing)",
-    client: () => store.subscribe([{ stream: "proj-1", source: "bench-1" }]),
+    client: (store) => store.subscribe([{ stream: "proj-1", source: "bench-1" }]),
     direct: ((q) => () => q([JSON.stringify([{ stream: "proj-1", source: "bench-1" }])]))(
       prepared("SELECT * FROM act.subscribe($1::jsonb)")),
   },
   {
     method: "reset (1 name)",
-    client: () => store.reset(["proj-2"]),
+    client: (store) => store.reset(["proj-2"]),
     direct: ((q) => () => q([["proj-2"]]))(prepared("SELECT act.reset(streams => $1::text[])")),
   },
   {
     method: "prioritize (filter)",
-    client: () => store.prioritize({ stream: "^proj-[0-4]$" }, n++ % 3),
+    client: (store) => store.prioritize({ stream: "^proj-[0-4]$" }, n++ % 3),
     direct: ((q) => () => q([n++ % 3, "^proj-[0-4]$"]))(prepared("SELECT act.prioritize($1, stream => $2)")),
   },
   {
     method: "query_streams (10 rows)",
-    client: () => store.query_streams(() => {}),
+    client: (store) => store.query_streams(() => {}),
     direct: ((q) => () => q([]))(prepared("SELECT (SELECT act.max_event_id()), s.* FROM act.query_streams() s")),
   },
   {
     // The direct call leaves head as node-postgres gives a composite: text.
     method: "query_stats (10 streams)",
-    client: () => store.query_stats(names),
+    client: (store) => store.query_stats(names),
     direct: ((q) => () => q([names]))(prepared("SELECT * FROM act.query_stats(streams => $1::text[])")),
   },
   {
     method: "truncate (1 stream)",
-    client: () => store.truncate([{ stream: `t-${n++ % 10}` }]),
+    client: (store) => store.truncate([{ stream: `t-${n++ % 10}` }]),
     direct: ((q) => () => q([JSON.stringify([{ stream: `t-${n++ % 10}` }])]))(prepared("SELECT * FROM act.truncate($1::jsonb)")),
   },
 ];
@@ -103,22 +105,27 @@ async function time(fn) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-console.log(`runs ${RUNS} x ${CALLS} calls, one connection, one call at a time; microseconds per call (median of runs)`);
-console.log(`${"Store method".padEnd(28)}${"client".padStart(10)}${"direct".padStart(10)}${"overhead".padStart(10)}${"ratio".padStart(8)}`);
+console.log(`runs ${RUNS} x ${CALLS} calls, one connection each, one call at a time; microseconds per call (median of runs)`);
+console.log("client: PostgresStore (unnamed statements, the default); prepared: PostgresStore with prepare: true;");
+console.log("direct: the act_pg call as a prepared statement with node-postgres; overhead: client - direct (prepared - direct)");
+const col = (x, w = 10) => String(x).padStart(w);
+console.log(`${"Store method".padEnd(28)}${col("client")}${col("prepared")}${col("direct")}${col("overhead", 18)}`);
 for (const c of cases) {
-  await c.client(); // warm: prepare both statements
+  await c.client(store); // warm: prepare the statements
+  await c.client(prepared_store);
   await c.direct();
-  const client = [];
-  const plain = [];
+  const [client, prepared, plain] = [[], [], []];
   for (let r = 0; r < RUNS; r++) {
-    client.push(await time(c.client));
+    client.push(await time(() => c.client(store)));
+    prepared.push(await time(() => c.client(prepared_store)));
     plain.push(await time(c.direct));
   }
-  const [a, b] = [median(client), median(plain)];
+  const [a, p, b] = [median(client), median(prepared), median(plain)];
   console.log(
-    `${c.method.padEnd(28)}${a.toFixed(0).padStart(10)}${b.toFixed(0).padStart(10)}${(a - b).toFixed(0).padStart(10)}${(a / b).toFixed(2).padStart(8)}`,
+    `${c.method.padEnd(28)}${col(a.toFixed(0))}${col(p.toFixed(0))}${col(b.toFixed(0))}${col(`${(a - b).toFixed(0)} (${(p - b).toFixed(0)})`, 18)}`,
   );
 }
 await direct.end();
 await store.drop();
 await store.dispose();
+await prepared_store.dispose();

@@ -18,6 +18,14 @@ export type Config = Readonly<{
    * framework's store.
    */
   notify?: boolean;
+  /**
+   * Keep each method's statement prepared on every connection (named
+   * statements: about 50-200 us less per call, bench/client.sh). Off by
+   * default, so that the store works through any transaction-mode pooler;
+   * turn it on for direct connections, session pooling, or a pooler that
+   * tracks prepared statements (PgBouncer 1.21+ with max_prepared_statements).
+   */
+  prepare?: boolean;
 }> &
   pg.PoolConfig;
 
@@ -46,12 +54,13 @@ export function resolve(config: Partial<Config>): Config {
     schema: config.schema ?? "public",
     table: config.table ?? "events",
     notify: config.notify ?? false,
+    prepare: config.prepare ?? false,
   };
 }
 
 /** The pool's part of the configuration (what node-postgres takes). */
 export function poolConfig(config: Config): pg.PoolConfig {
-  const { schema: _schema, table: _table, notify: _notify, ...pool } = config;
+  const { schema: _schema, table: _table, notify: _notify, prepare: _prepare, ...pool } = config;
   return pool;
 }
 

@@ -99,7 +99,11 @@ export class PostgresStore implements Store {
   ): Promise<R[]> {
     try {
       const text = SQL[operation] as string;
-      return (await this.pool.query<R>({ name: `act_pg_${operation}`, text, values })).rows;
+      // Unnamed unless asked: a transaction-mode pooler may hand each
+      // statement to another server connection, where a named one was
+      // never prepared.
+      const query = this.config.prepare ? { name: `act_pg_${operation}`, text, values } : { text, values };
+      return (await this.pool.query<R>(query)).rows;
     } catch (error) {
       throw mapError(operation, error, payload, commit);
     }

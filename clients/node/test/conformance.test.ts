@@ -523,6 +523,21 @@ describe("store selection", () => {
   });
 });
 
+describe("prepare", () => {
+  test("named statements, kept prepared, give the same results", async () => {
+    await empty();
+    const prepared = new PostgresStore({ schema: "conformance", prepare: true });
+    try {
+      for (let i = 0; i < 3; i++) await prepared.commit("s", [{ name: "A", data: { i } }], meta);
+      await assert.rejects(prepared.commit("s", [{ name: "A", data: {} }], meta, 0), ConcurrencyError);
+      assert.deepEqual((await read(prepared)).map((e) => e.data), [{ i: 0 }, { i: 1 }, { i: 2 }]);
+      assert.deepEqual(await read(prepared), await read(store));
+    } finally {
+      await prepared.dispose();
+    }
+  });
+});
+
 describe("dispose", () => {
   test("closes the pool: later calls fail", async () => {
     const s = new PostgresStore({ schema: "conformance" });
