@@ -523,6 +523,39 @@ describe("store selection", () => {
   });
 });
 
+describe("configuration", () => {
+  const PG = ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "PGMAXCONNECTIONS", "PGIDLETIMEOUT"];
+  const without = (f: () => void) => {
+    const saved = PG.map((k) => process.env[k]);
+    PG.forEach((k) => delete process.env[k]);
+    try {
+      f();
+    } finally {
+      PG.forEach((k, i) => (saved[i] === undefined ? delete process.env[k] : (process.env[k] = saved[i])));
+    }
+  };
+  test("given fields win; then PG* variables; then the framework store's defaults", async () => {
+    const s = new PostgresStore({ host: "h", port: 1234, database: "d", user: "u", password: "p", schema: "sc", table: "tb", max: 3 });
+    assert.deepEqual(
+      [s.config.host, s.config.port, s.config.database, s.config.user, s.config.password, s.config.schema, s.config.table, s.config.max, s.config.notify],
+      ["h", 1234, "d", "u", "p", "sc", "tb", 3, false],
+    );
+    const e = new PostgresStore();
+    assert.deepEqual([e.config.host, e.config.port, e.config.user], [process.env.PGHOST, Number(process.env.PGPORT), process.env.PGUSER]);
+    let d!: PostgresStore;
+    without(() => {
+      process.env.PGMAXCONNECTIONS = "7";
+      process.env.PGIDLETIMEOUT = "500";
+      d = new PostgresStore();
+    });
+    assert.deepEqual(
+      [d.config.host, d.config.port, d.config.database, d.config.user, d.config.password, d.config.schema, d.config.table, d.config.max, d.config.idleTimeoutMillis],
+      ["localhost", 5432, "postgres", "postgres", "postgres", "public", "events", 7, 500],
+    );
+    await Promise.all([s.dispose(), e.dispose(), d.dispose()]);
+  });
+});
+
 describe("prepare", () => {
   test("named statements, kept prepared, give the same results", async () => {
     await empty();
