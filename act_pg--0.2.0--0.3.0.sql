@@ -133,9 +133,7 @@ BEGIN
             leased_by    text,
             leased_until timestamptz,
             priority     int         NOT NULL DEFAULT 0,
-            lane         text        NOT NULL DEFAULT 'default',
-            deferred_at  timestamptz,
-            correlated_at bigint
+            lane         text        NOT NULL DEFAULT 'default'
         )$ddl$, streams);
 
     -- Claim's has-work state (src/work.hpp). A store seeded before it
@@ -159,8 +157,9 @@ BEGIN
     END IF;
     -- The act 1.31 protocol's columns (issue 12): events' personal data
     -- apart from data, subscriptions' defer schedule and the caller's work
-    -- mark. A store seeded before them gets them here; adding a column
-    -- without a default rewrites nothing.
+    -- mark. Added here for every store, new or seeded before them, so that
+    -- the columns come in one order; adding a column without a default
+    -- rewrites nothing.
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute
                    WHERE attrelid = streams::regclass AND attname = 'deferred_at' AND NOT attisdropped) THEN
         EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS pii jsonb', events);

@@ -107,8 +107,9 @@ void check_stream(text *stream)
                         errmsg("stream name is too long: %d bytes (at most %d)", len, max_name_bytes)));
 }
 
-int32 check_events(Jsonb *events)
+int32 check_events(Jsonb *events, bool *any_pii)
 {
+    *any_pii = false;
     if (!JB_ROOT_IS_ARRAY(events) || JB_ROOT_IS_SCALAR(events))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("events must be a JSON array"),
@@ -137,6 +138,7 @@ int32 check_events(Jsonb *events)
         if (field(object, "pii", &v)) {
             if (v.type != jbvNull && !is_object(v))
                 bad_event(i, "field \"pii\" is not an object or null");
+            *any_pii = *any_pii || v.type != jbvNull;
             fields++;
         }
         static const char *const known[] = {"name", "data", "pii", nullptr};
@@ -145,6 +147,22 @@ int32 check_events(Jsonb *events)
         pfree(e);
     }
     return n;
+}
+
+const char *columns(const Store *store, const char *alias, bool with_pii)
+{
+    const char *dot = *alias ? "." : "";
+    const char *pii = !store->event_pii                  ? ""
+                      : with_pii && store->has_pii ? psprintf(", %s%spii", alias, dot)
+                                                         : ", NULL::jsonb";
+    return psprintf("%1$s%2$sid, %1$s%2$sname, %1$s%2$sdata, %1$s%2$sstream, %1$s%2$sversion, %1$s%2$screated,"
+                    " %1$s%2$smeta%3$s",
+                    alias, dot, pii);
+}
+
+uint32 layout_variant(const Store *store)
+{
+    return (store->has_pii ? 1u << 30 : 0) | (store->event_pii ? 1u << 31 : 0);
 }
 
 char *event_name(Jsonb *events, uint32 i)

@@ -17,6 +17,8 @@ struct Store {
     Oid stream_index;    // the unique btree index on events (stream, version), if any
     AttrNumber version;  // the events table's version column
     bool has_marks;      // the subscriptions table has claim's work marks (src/work.hpp)
+    bool has_pii;        // the events table has the pii column (0.3.0)
+    bool event_pii;      // the type act.event has the pii attribute (0.3.0 SQL)
     bool notify;         // commits send pg_notify
     bool stale;          // reload the fields above before use
     char schema[NAMEDATALEN];

@@ -180,19 +180,20 @@ uint64 delete_events(const Store *store, text *stream)
 // nothing when no snapshot qualifies. Returns whether one did.
 bool cut_window(const Store *store, ReturnSetInfo *rsinfo, const Target &t)
 {
-    SPIPlanPtr plan = cached_plan(store, Plan::truncate_window, 0);
+    uint32 variant = events::layout_variant(store);
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_window, variant);
     if (!plan) {
         Oid types[] = {TEXTOID, TIMESTAMPTZOID, INT8OID};
-        plan = keep_plan(store, Plan::truncate_window, 0,
-                         psprintf("WITH b AS (SELECT id, name, data, stream, version, created, meta, pii FROM %1$s"
+        plan = keep_plan(store, Plan::truncate_window, variant,
+                         psprintf("WITH b AS (SELECT %2$s FROM %1$s"
                                   "  WHERE stream = $1 AND name = '__snapshot__' AND created < $2"
                                   "   AND ($3::bigint IS NULL OR id <= $3)"
                                   "  ORDER BY id DESC LIMIT 1),"
                                   " d AS (DELETE FROM %1$s e USING b WHERE e.stream = $1 AND e.id < b.id RETURNING 1)"
                                   " SELECT b.stream, (SELECT count(*) FROM d),"
-                                  "  ROW(b.id, b.name, b.data, b.stream, b.version, b.created, b.meta, b.pii)::act.event, $2"
+                                  "  ROW(%3$s)::act.event, $2"
                                   " FROM b",
-                                  store->events_sql),
+                                  store->events_sql, events::columns(store, ""), events::columns(store, "b")),
                          lengthof(types), types);
     }
     Datum args[] = {PointerGetDatum(t.stream), TimestampTzGetDatum(t.before), Int64GetDatum(t.max_id)};
@@ -203,15 +204,15 @@ bool cut_window(const Store *store, ReturnSetInfo *rsinfo, const Target &t)
 void seed(const Store *store, ReturnSetInfo *rsinfo, int64 id, const Target &t, const char *name,
           uint64 deleted, Jsonb *default_meta)
 {
-    SPIPlanPtr plan = cached_plan(store, Plan::truncate_seed, 0);
+    uint32 variant = events::layout_variant(store);
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_seed, variant);
     if (!plan) {
         Oid types[] = {INT8OID, TEXTOID, JSONBOID, TEXTOID, JSONBOID, INT8OID};
-        plan = keep_plan(store, Plan::truncate_seed, 0,
+        plan = keep_plan(store, Plan::truncate_seed, variant,
                          psprintf("INSERT INTO %s (id, name, data, stream, version, meta)"
                                   " VALUES ($1, $2, $3, $4, 0, $5)"
-                                  " RETURNING stream, $6, ROW(id, name, data, stream, version, created, meta, pii)::act.event,"
-                                  "  NULL::timestamptz",
-                                  store->events_sql),
+                                  " RETURNING stream, $6, ROW(%s)::act.event, NULL::timestamptz",
+                                  store->events_sql, events::columns(store, "")),
                          lengthof(types), types);
     }
     Jsonb *data = t.snapshot ? t.snapshot
