@@ -25,6 +25,8 @@ const SEEDS = (process.env.DIFF_SEEDS ?? "1,2,3").split(",").map(Number);
 const OPERATIONS = 300;
 const SOURCES = ["s0", "s1", "s2", "s3"];
 const WORKERS = ["w1", "w2"];
+/** A pattern source: the subscription p-any follows s0 and s1. */
+const PATTERN = "^s[01]$";
 
 /** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
 function random(seed: number) {
@@ -129,25 +131,39 @@ for (const seed of SEEDS) {
     const log: string[] = [];
 
     /** correlate's part: register followers of `source`, and mark them. */
-    const correlate = async (source: string) => {
-      const mark = latest.get(source);
-      if (mark === undefined) return;
-      const target = `p-${source}`;
-      const entry = { stream: target, source, priority: r.int(3), lane: source === "s3" ? "fast" : "default" };
-      const fresh = !subscribed.has(target);
-      subscribed.set(target, source);
-      const [a, b] = await both(mem, pg, async (s) => {
-        const out = await s.store.subscribe([{ ...entry, correlated_at: s.id(mark) }]);
-        return { subscribed: out.subscribed };
-      });
-      assert.deepEqual(b, a, `subscribe ${target}`);
-      if (fresh) assert.deepEqual(a, { subscribed: 1 });
+    /** The latest logical event id a target's source covers. */
+    const head = (source: string) =>
+      source === PATTERN
+        ? Math.max(...SOURCES.filter((x) => new RegExp(PATTERN).test(x)).map((x) => latest.get(x) ?? -1))
+        : (latest.get(source) ?? -1);
+
+    /**
+     * correlate's part after an event of `stream`: register the targets
+     * that follow it (its own, p-<stream>, and the pattern's, p-any), each
+     * with its work mark.
+     */
+    const correlate = async (stream: string) => {
+      const targets: Array<[string, string]> = [[`p-${stream}`, stream]];
+      if (new RegExp(PATTERN).test(stream)) targets.push(["p-any", PATTERN]);
+      for (const [target, source] of targets) {
+        const mark = head(source);
+        if (mark < 0) continue;
+        const entry = { stream: target, source, priority: r.int(3), lane: stream === "s3" ? "fast" : "default" };
+        const fresh = !subscribed.has(target);
+        subscribed.set(target, source);
+        const [a, b] = await both(mem, pg, async (s) => {
+          const out = await s.store.subscribe([{ ...entry, correlated_at: s.id(mark) }]);
+          return { subscribed: out.subscribed };
+        });
+        assert.deepEqual(b, a, `subscribe ${target}`);
+        if (fresh) assert.deepEqual(a, { subscribed: 1 });
+      }
     };
 
     const filterOf = (): string[] | StreamFilter =>
       r.pick<() => string[] | StreamFilter>([
         () => [...subscribed.keys()].filter(() => r.chance(0.5)),
-        () => ({ stream: `^p-s[${r.int(4)}-3]$` }),
+        () => ({ stream: `^p-(s[${r.int(4)}-3]|any)$` }),
         () => ({ blocked: r.chance(0.5) }),
         () => ({ lane: "fast" }),
         () => ({ source: r.pick(SOURCES), source_exact: true }),
@@ -218,7 +234,7 @@ for (const seed of SEEDS) {
         const entries = leases.map((l) => ({
           lease: l,
           by: r.chance(0.8) ? l.by : r.pick(WORKERS),
-          at: r.chance(0.8) ? (latest.get(subscribed.get(l.stream)!) ?? l.at) : l.at,
+          at: r.chance(0.8) ? Math.max(head(subscribed.get(l.stream)!), l.at) : l.at,
           // a deferred remainder: due in the past or the future, retry kept or -1
           ...(r.chance(0.2) ? { due: Date.now() + (r.chance(0.5) ? 600_000 : -1_000), retry: r.chance(0.5) ? l.retry : -1 } : {}),
         }));
