@@ -37,4 +37,21 @@ SELECT pg_temp.try($$SELECT * FROM act.commit('x', '[{"name":"A","data":{},"pii"
 SELECT pg_temp.try($$SELECT * FROM act.commit('x', '[{"name":"A","data":{},"pii":{"n":"\u0000"}}]'::text)$$);
 SELECT pg_temp.try($$SELECT act.forget_pii(NULL)$$);
 SELECT pg_temp.try($$SELECT act.forget_pii('')$$);
+
+-- act.restore takes a source's pii column when it has one (JSON null is
+-- none), and none without one.
+CREATE TABLE pg_temp.backup AS SELECT * FROM pi.events;
+UPDATE pg_temp.backup SET pii = 'null' WHERE id = 6;
+SELECT act.restore('pg_temp.backup');
+SELECT id, stream, name, pii FROM act.query(stream => '^u-');
+CREATE TABLE pg_temp.plain AS SELECT id, name, data, stream, version, created, meta FROM pi.events;
+SELECT act.restore('pg_temp.plain');
+SELECT count(*) FILTER (WHERE pii IS NOT NULL) AS with_pii FROM pi.events;
+CREATE TABLE pg_temp.bad AS SELECT * FROM pg_temp.backup;
+UPDATE pg_temp.bad SET pii = '[1]' WHERE id = 5;
+SELECT pg_temp.try($$SELECT act.restore('pg_temp.bad')$$);
+CREATE TABLE pii_badtype AS SELECT id, name, data, stream, version, created, meta, 1 AS pii FROM pg_temp.backup;
+SELECT pg_temp.try($$SELECT act.restore('pii_badtype')$$);
+SELECT count(*) FROM pi.events;
+DROP TABLE pii_badtype;
 SELECT act.drop('pi', 'events');

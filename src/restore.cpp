@@ -42,21 +42,51 @@ bool reads_store(const Store *store, const char *sql)
 // The source's events numbered from 1 in id order (n.new_id) and inserted
 // in that order; act._restore_meta checks each and rewrites its
 // meta.causation.event.id to the new id of the source event it names
-// (c.new_id, found by a hash join that spills to disk when large).
-const char *load_sql(const Store *store, const char *source)
+// (c.new_id, found by a hash join that spills to disk when large). With
+// `pii`, the source's pii column comes along (JSON null as SQL NULL).
+const char *load_sql(const Store *store, const char *source, bool pii)
 {
     return psprintf(
         "WITH n AS MATERIALIZED ("
         "SELECT row_number() OVER w AS new_id, lag(s.id::bigint) OVER w AS previous_id, s.id::bigint AS id,"
         " s.name::text AS name, s.data::jsonb AS data, s.stream::text AS stream, s.version::int AS version,"
-        " s.created::timestamptz AS created, s.meta::jsonb AS meta"
+        " s.created::timestamptz AS created, s.meta::jsonb AS meta%3$s"
         " FROM %2$s s WINDOW w AS (ORDER BY s.id::bigint))"
-        " INSERT INTO %1$s (id, name, data, stream, version, created, meta)"
+        " INSERT INTO %1$s (id, name, data, stream, version, created, meta%4$s)"
         " SELECT n.new_id, n.name, n.data, n.stream, n.version, n.created,"
-        " act._restore_meta(n.id, n.previous_id, n.name, n.data, n.stream, n.version, n.created, n.meta, c.new_id)"
+        " act._restore_meta(n.id, n.previous_id, n.name, n.data, n.stream, n.version, n.created, n.meta, c.new_id)%5$s"
         " FROM n LEFT JOIN n c ON to_jsonb(c.id) = n.meta #> '{causation,event,id}'"
         " ORDER BY n.new_id",
-        store->events_sql, source);
+        store->events_sql, source, pii ? ", nullif(s.pii::jsonb, 'null') AS pii" : "", pii ? ", pii" : "",
+        pii ? ", n.pii" : "");
+}
+
+// A source's optional pii column: whether there is one; it must cast to
+// jsonb, and each value be an object or null (checked before the load, the
+// error naming the event's id).
+bool check_pii(Oid source_oid, const char *source)
+{
+    AttrNumber attnum = get_attnum(source_oid, "pii");
+    if (attnum == InvalidAttrNumber)
+        return false;
+    Oid type = get_atttype(source_oid, attnum), jsonb = JSONBOID;
+    if (!can_coerce_type(1, &type, &jsonb, COERCION_EXPLICIT))
+        ereport(ERROR, (errcode(ERRCODE_CANNOT_COERCE),
+                        errmsg("the restore source %s has a column \"pii\" of type %s, which does not cast to jsonb",
+                               source, format_type_be(type))));
+    const char *sql = psprintf("SELECT s.id::bigint FROM %s s WHERE jsonb_typeof(s.pii::jsonb) NOT IN ('object', 'null')"
+                               " ORDER BY 1 LIMIT 1",
+                               source);
+    if (SPI_execute(sql, true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "act_pg: checking the restore source's pii failed");
+    if (SPI_processed > 0) {
+        bool null;
+        int64 id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("invalid event in the restore source: id " INT64_FORMAT ": pii is not an object", id),
+                        errdetail("Nothing was restored: the store is as it was.")));
+    }
+    return true;
 }
 
 // A source is a relation that SELECT reads rows from.
@@ -117,6 +147,12 @@ Datum restore(FunctionCallInfo fcinfo)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for the restore source %s", source)));
     check_columns(source_oid, source);
+    bool pii = check_pii(source_oid, source);
+    if (pii && !store->has_pii)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("act_pg store \"%s.%s\" has no pii column", store->schema, store->table),
+                        errhint("ALTER EXTENSION act_pg UPDATE (or SELECT act.seed('%s', '%s')) adds it.",
+                                store->schema, store->table)));
     if (reads_store(store, psprintf("SELECT FROM %s", source)))
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -142,7 +178,7 @@ Datum restore(FunctionCallInfo fcinfo)
     // lasts for this statement only.
     int guc_level = NewGUCNestLevel();
     set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    if (SPI_execute(load_sql(store, source), false, 0) != SPI_OK_INSERT)
+    if (SPI_execute(load_sql(store, source, pii), false, 0) != SPI_OK_INSERT)
         elog(ERROR, "act_pg: restoring the events failed");
     int64 restored = int64(SPI_processed);
     AtEOXact_GUC(true, guc_level);
