@@ -10,4 +10,4 @@ exec 9>/tmp/act_pg.test.lock
 flock 9
 tools/build.sh >/dev/null
 (cd clients/node && npm ci --no-audit --no-fund >/dev/null && npm run build >/dev/null)
-pg_virtualenv -v 15 node bench/client.mjs 9>&-
+pg_virtualenv -v 15 sh -c 'psql -qXc "CREATE EXTENSION act_pg" && NODE_ENV=test LOG_LEVEL=fatal node bench/client.mjs' 9>&-
