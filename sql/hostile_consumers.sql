@@ -245,7 +245,9 @@ SET act.store = 'hostile_consumers_slow.events';
 SELECT count(*) FROM act.commit(repeat('a', 255), '[{"name":"A","data":{}}]');
 SELECT subscribed FROM act.subscribe('[{"stream":"slow","source":"^(a?){255}(a?){255}a{255}\\1\\2$"}]');
 SELECT stream, at FROM act.claim(1, 0, 'w1', 600000);
-SELECT stream, at FROM act.ack('[{"stream":"slow","by":"w1","at":0}]');
+SELECT stream, at FROM act.ack('[{"stream":"slow","by":"w1","at":1}]');
+-- A new event for the probe to match.
+SELECT count(*) FROM act.commit(repeat('a', 255), '[{"name":"B","data":{}}]');
 \c -
 \set SHOW_CONTEXT never
 \set VERBOSITY sqlstate

@@ -21,7 +21,7 @@ SELECT stream, at, retry, leased_by, leased_until FROM ls.events_streams WHERE s
 SELECT * FROM act.ack('[{"stream":"s-3","by":"w2","at":3},{"stream":"s-1","by":"w1","at":1},{"stream":"nope","by":"w1","at":1}]');
 SELECT stream, at, leased_by FROM ls.events_streams WHERE stream IN ('s-1', 's-3') ORDER BY 1;
 -- A stream given twice counts once, with its last entry; a watermark lower
--- than the stored one is accepted.
+-- than the stored one is accepted and leaves it (it never moves back).
 SELECT stream, at FROM act.claim(10, 0, 'w1', 60000) WHERE stream = 's-2';
 SELECT * FROM act.ack('[{"stream":"s-2","by":"w1","at":3},{"stream":"s-2","by":"w1","at":1}]');
 -- The leases act.claim returned can be passed back as they are, with the

@@ -19,11 +19,13 @@ SELECT * FROM act.subscribe('[{"stream":"s-1"},{"stream":"s-2","source":"o-1","p
                               {"stream":"s-3","source":"^o-","lane":"fast"}]');
 SELECT stream, source, at, retry, priority, lane FROM subs.events_streams ORDER BY stream;
 
--- An existing row keeps its highest priority and takes the new lane,
--- 'default' when none is given; its source stays.
+-- An existing row keeps its highest priority and takes the lane given with
+-- a priority at or above its own, 'default' when none is given; its source
+-- stays.
 SELECT * FROM act.subscribe('[{"stream":"s-2","source":"o-9","priority":1},{"stream":"s-3","priority":4}]');
 SELECT stream, source, priority, lane FROM subs.events_streams ORDER BY stream;
--- A stream given twice in one call: its first source, highest priority, last lane.
+-- A stream given twice in one call: its first source, highest priority,
+-- and the last lane given with that priority.
 SELECT * FROM act.subscribe('[{"stream":"s-4","source":"o-4","lane":"a"},
                               {"stream":"s-4","source":"o-5","priority":3,"lane":"b"},
                               {"stream":"s-4","priority":-1,"lane":"c"}]');

@@ -1,4 +1,5 @@
--- act.truncate: snapshots and tombstones, deleted counts, subscriptions, errors.
+-- act.truncate: snapshots and tombstones, deleted counts, subscriptions
+-- kept, errors.
 SELECT act.seed('tr');
 SET act.store = 'tr.events';
 SELECT count(*) FROM act.commit('t-a', '[{"name":"A1","data":{}},{"name":"A2","data":{}},{"name":"A3","data":{}}]');
@@ -15,7 +16,7 @@ SELECT stream, deleted, (committed).id, (committed).name, (committed).data, (com
                       {"stream":"t-b"},
                       {"stream":"t-new","snapshot":null,"meta":null}]');
 SELECT id, name, stream, version FROM tr.events ORDER BY id;
--- The subscription row of a truncated stream is gone; others stay.
+-- Subscription rows stay, the truncated streams' own too.
 SELECT stream FROM tr.events_streams ORDER BY stream;
 -- One transaction: one created for every seed.
 SELECT count(DISTINCT created) FROM tr.events WHERE stream IN ('t-a', 't-b', 't-new');

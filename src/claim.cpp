@@ -2,8 +2,9 @@
 //
 // One statement picks and leases them. Subscriptions with work are read
 // from two partial indexes on (lane, priority, at, stream) (see work.hpp):
-// `work` (a mark past the watermark, or at < 0) and `all` (source NULL,
-// work when at is below the head). Each index is walked level by level,
+// `todo` (a mark past the watermark: the caller's, or else act_pg's own)
+// and `every` (source NULL and no caller's mark: work when at is below the
+// head); neither lists blocked or deferred rows. Each index is walked level by level,
 // one (lane, priority) pair at a time (a skip scan written as a recursive
 // CTE), and each level gives its first rows by at ascending and by at
 // descending, locked FOR UPDATE SKIP LOCKED as they are read. So the cost
@@ -32,7 +33,7 @@ enum Arg { lagging_arg, lead_arg, by_arg, millis_arg, lane_arg };
 
 // Plan parameters.
 //   $1 main slots, $2 fairness slots, $3 lead slots, $4 by, $5 millis,
-//   $6 bound: watermarks below it may have work (the head, at least 0),
+//   $6 bound: watermarks below it may have work (the head),
 //   $7 lane (in the by-lane variant only).
 const Oid param_types[] = {INT4OID, INT4OID, INT4OID, TEXTOID, INT4OID, INT8OID, TEXTOID};
 
@@ -74,10 +75,11 @@ const char *build_sql(const Store *store, bool by_lane)
 {
     // Each predicate is the one of its index in act.seed, so that the
     // planner reads that index.
-    const char *work = "(mark > at OR at < 0) AND NOT blocked";
-    const char *all = "source IS NULL AND NOT blocked";
+    const char *work = "(correlated_at > at OR (correlated_at IS NULL AND mark > at)) AND NOT blocked"
+                       " AND deferred_at IS NULL";
+    const char *all = "source IS NULL AND correlated_at IS NULL AND NOT blocked AND deferred_at IS NULL";
     const char *work_range = "at < $6";
-    const char *all_range = "at >= 0 AND at < $6";
+    const char *all_range = "at < $6";
     const char *lane = by_lane ? " AND lane = $7" : "";
 
     StringInfoData sql;
@@ -143,6 +145,7 @@ Datum claim(FunctionCallInfo fcinfo)
     }
     int64 horizon = fence::horizon(store);
     int64 head = work::settled_head(store, horizon);
+    work::release_deferred(store);
     work::probe_patterns(store, horizon, head, lane);
 
     uint32 variant = lane ? 1 : 0;
@@ -152,7 +155,7 @@ Datum claim(FunctionCallInfo fcinfo)
                          lane ? lengthof(param_types) : lengthof(param_types) - 1, param_types);
     int32 fair = fairness_slots(lagging);
     Datum values[] = {Int32GetDatum(lagging - fair), Int32GetDatum(fair), Int32GetDatum(lead),
-                      PointerGetDatum(by), Int32GetDatum(millis), Int64GetDatum(Max(head, 0)),
+                      PointerGetDatum(by), Int32GetDatum(millis), Int64GetDatum(head),
                       PointerGetDatum(lane)};
     spi::rows_into(plan, values, nullptr, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), false);
     spi::finish();

@@ -95,34 +95,44 @@ void insert(const Store *store, ReturnSetInfo *rsinfo, int64 first_id, text *str
             Jsonb *meta, Jsonb *events, int32 count)
 {
     uint32 one = count == 1 ? 1 : 0;
-    SPIPlanPtr plan = cached_plan(store, Plan::insert_events, one);
+    uint32 variant = one | events::layout_variant(store);
+    SPIPlanPtr plan = cached_plan(store, Plan::insert_events, variant);
     if (!plan) {
-        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID, TEXTOID};
-        const char *rows = one ? "VALUES ($1, $6, $5, $2, $3 + 1, $4)"
-                               : "SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4"
-                                 " FROM jsonb_array_elements($5) WITH ORDINALITY AS e(v, i)";
-        plan = keep_plan(store, Plan::insert_events, one,
-                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta) %s"
-                                  " RETURNING id, name, data, stream, version, created, meta",
-                                  store->events_sql, rows),
+        Oid types[] = {INT8OID, TEXTOID, INT4OID, JSONBOID, JSONBOID, TEXTOID, JSONBOID};
+        // A pii given as JSON null is no pii: SQL NULL.
+        const char *pii = store->has_pii ? ", pii" : "";
+        const char *rows = one ? (store->has_pii ? "VALUES ($1, $6, $5, $2, $3 + 1, $4, $7)"
+                                                 : "VALUES ($1, $6, $5, $2, $3 + 1, $4)")
+                               : psprintf("SELECT $1 + e.i - 1, e.v->>'name', e.v->'data', $2, $3 + e.i::int, $4%s"
+                                          " FROM jsonb_array_elements($5) WITH ORDINALITY AS e(v, i)",
+                                          store->has_pii ? ", nullif(e.v->'pii', 'null')" : "");
+        plan = keep_plan(store, Plan::insert_events, variant,
+                         psprintf("INSERT INTO %s (id, name, data, stream, version, meta%s) %s RETURNING %s",
+                                  store->events_sql, pii, rows, events::columns(store, "")),
                          lengthof(types), types);
     }
     Datum args[] = {Int64GetDatum(first_id), PointerGetDatum(stream), Int32GetDatum(version),
-                    JsonbPGetDatum(meta), JsonbPGetDatum(events), Datum(0)};
+                    JsonbPGetDatum(meta), JsonbPGetDatum(events), Datum(0), Datum(0)};
+    char nulls[] = "       ";
     if (one) {
         text *name;
-        Jsonb *data;
-        events::fields(events, 0, &name, &data);
+        Jsonb *data, *pii;
+        events::fields(events, 0, &name, &data, &pii);
         args[4] = JsonbPGetDatum(data);
         args[5] = PointerGetDatum(name);
+        args[6] = PointerGetDatum(pii);
+        nulls[6] = pii ? ' ' : 'n';
+    } else {
+        nulls[5] = nulls[6] = 'n';
     }
-    spi::rows_into(plan, args, nullptr, rsinfo, false);
+    spi::rows_into(plan, args, nulls, rsinfo, false);
 }
 
 Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
 {
     events::check_stream(stream);
-    int32 count = events::check_events(events);
+    bool any_pii;
+    int32 count = events::check_events(events, &any_pii);
     events::check_meta(meta);
     bool expecting = !PG_ARGISNULL(3);
     int32 expected = expecting ? PG_GETARG_INT32(3) : 0;
@@ -130,6 +140,12 @@ Datum commit(FunctionCallInfo fcinfo, text *stream, Jsonb *events, Jsonb *meta)
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     spi::connect();
     Store *store = current_store();
+    if (any_pii && !store->has_pii)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("act_pg store \"%s.%s\" has no pii column", store->schema, store->table),
+                        errdetail("Nothing was committed."),
+                        errhint("ALTER EXTENSION act_pg UPDATE (or SELECT act.seed('%s', '%s')) adds it.",
+                                store->schema, store->table)));
     if (count == 0) {
         spi::finish();
         return Datum(0);

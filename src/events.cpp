@@ -110,8 +110,9 @@ void check_stream(text *stream)
                         errmsg("stream name is too long: %d bytes (at most %d)", len, max_name_bytes)));
 }
 
-int32 check_events(Jsonb *events)
+int32 check_events(Jsonb *events, bool *any_pii)
 {
+    *any_pii = false;
     if (!JB_ROOT_IS_ARRAY(events) || JB_ROOT_IS_SCALAR(events))
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("events must be a JSON array"),
@@ -137,13 +138,35 @@ int32 check_events(Jsonb *events)
             bad_event(i, "field \"data\" is missing");
         if (!is_object(v))
             bad_event(i, "field \"data\" is not an object");
-        // Both fields are there: a third is unknown.
-        static const char *const known[] = {"name", "data", nullptr};
-        if (JsonContainerSize(object) != 2)
+        int fields = 2;
+        if (field(object, "pii", &v)) {
+            if (v.type != jbvNull && !is_object(v))
+                bad_event(i, "field \"pii\" is not an object or null");
+            *any_pii = *any_pii || v.type != jbvNull;
+            fields++;
+        }
+        static const char *const known[] = {"name", "data", "pii", nullptr};
+        if (JsonContainerSize(object) != uint32(fields))
             bad_event(i, psprintf("unknown field \"%s\"", unknown_key(object, known)));
         pfree(e);
     }
     return n;
+}
+
+const char *columns(const Store *store, const char *alias, bool with_pii)
+{
+    const char *dot = *alias ? "." : "";
+    const char *pii = !store->event_pii                  ? ""
+                      : with_pii && store->has_pii ? psprintf(", %s%spii", alias, dot)
+                                                         : ", NULL::jsonb";
+    return psprintf("%1$s%2$sid, %1$s%2$sname, %1$s%2$sdata, %1$s%2$sstream, %1$s%2$sversion, %1$s%2$screated,"
+                    " %1$s%2$smeta%3$s",
+                    alias, dot, pii);
+}
+
+uint32 layout_variant(const Store *store)
+{
+    return (store->has_pii ? 1u << 30 : 0) | (store->event_pii ? 1u << 31 : 0);
 }
 
 char *event_name(Jsonb *events, uint32 i)
@@ -155,7 +178,7 @@ char *event_name(Jsonb *events, uint32 i)
     return pnstrdup(name.val.string.val, name.val.string.len);
 }
 
-void fields(Jsonb *events, int32 index, text **name, Jsonb **data)
+void fields(Jsonb *events, int32 index, text **name, Jsonb **data, Jsonb **pii)
 {
     JsonbValue *e = getIthJsonbValueFromContainer(&events->root, uint32(index));
     JsonbValue v;
@@ -163,6 +186,7 @@ void fields(Jsonb *events, int32 index, text **name, Jsonb **data)
     *name = cstring_to_text_with_len(v.val.string.val, v.val.string.len);
     field(e->val.binary.data, "data", &v);
     *data = JsonbValueToJsonb(&v);
+    *pii = field(e->val.binary.data, "pii", &v) && v.type != jbvNull ? JsonbValueToJsonb(&v) : nullptr;
     pfree(e);
 }
 

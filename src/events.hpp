@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pg.hpp"
+#include "store.hpp"
 
 namespace act::events {
 
@@ -22,15 +23,18 @@ constexpr int max_name_bytes = 1024;
 // Checks a stream name (not empty, not too long).
 void check_stream(text *stream);
 
-// Checks `events`: an array of {"name": non-empty string, "data": object}
-// and nothing else. Returns the number of events.
-int32 check_events(Jsonb *events);
+// Checks `events`: an array of {"name": non-empty string, "data": object,
+// "pii": object or null (optional)} and nothing else. Returns the number of
+// events.
+// `any_pii`: whether an event has a pii object.
+int32 check_events(Jsonb *events, bool *any_pii);
 
 // The name of event `i` of an array that check_events accepted.
 char *event_name(Jsonb *events, uint32 i);
 
-// The name and data of event `index` of a checked events array.
-void fields(Jsonb *events, int32 index, text **name, Jsonb **data);
+// The name, data and pii (nullptr when none) of event `index` of a
+// checked events array.
+void fields(Jsonb *events, int32 index, text **name, Jsonb **data, Jsonb **pii);
 
 // Longest meta.correlation, in bytes of its text (meta->>'correlation'):
 // an index key too.
@@ -42,6 +46,17 @@ const char *correlation_problem(Jsonb *meta);
 
 // Checks that `meta` is an object whose correlation fits.
 void check_meta(Jsonb *meta);
+
+// The columns of act.event read from the store's events table, as SQL
+// (`alias` qualifies them; "" for none). pii is the table's pii column,
+// NULL where the store has none yet, and left out where act.event has no
+// pii attribute (this library under an older version's SQL, until ALTER
+// EXTENSION act_pg UPDATE). `with_pii` false gives NULL in its place.
+const char *columns(const Store *store, const char *alias, bool with_pii = true);
+
+// Bits, above any shape bit, for the variant of a plan that uses
+// columns(): the plan is prepared again when the layout changes.
+uint32 layout_variant(const Store *store);
 
 // Parses JSON given as text. A \u0000, which jsonb cannot hold, is
 // reported naming the stream and the events' names.

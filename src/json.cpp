@@ -45,8 +45,20 @@ Element element(Jsonb *array, int32 index, const char *item, const char *hint)
     return e;
 }
 
+Element object(Jsonb *value, const char *what, const char *hint)
+{
+    Element e{what, hint, -1, nullptr};
+    if (!JB_ROOT_IS_OBJECT(value))
+        invalid(e, "not an object");
+    e.object = &value->root;
+    return e;
+}
+
 void invalid(const Element &e, const char *problem)
 {
+    if (e.index < 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid %s: %s", e.item, problem),
+                        errhint("%s", e.hint)));
     ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                     errmsg("invalid %s at index %d: %s", e.item, e.index, problem), errhint("%s", e.hint)));
     pg_unreachable();

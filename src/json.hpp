@@ -23,7 +23,12 @@ int32 array_length(Jsonb *array, const char *what, const char *hint);
 // Element `index` of `array`, which must be an object.
 Element element(Jsonb *array, int32 index, const char *item, const char *hint);
 
-// Raises 22023 naming the element: "invalid <item> at index <i>: <problem>".
+// A JSON argument `value` that must be one object (act.subscribe's
+// correlator), read as an element without an index.
+Element object(Jsonb *value, const char *what, const char *hint);
+
+// Raises 22023 naming the element: "invalid <item> at index <i>: <problem>"
+// ("invalid <item>: <problem>" for an object()).
 [[noreturn]] void invalid(const Element &e, const char *problem);
 
 // Field readers. An absent field, or JSON null, is "not given": optional

@@ -42,6 +42,8 @@ extern "C" {
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/plancache.h"

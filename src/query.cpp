@@ -1,6 +1,7 @@
 // act.query and act.max_event_id: reading events.
 #include "boundary.hpp"
 #include "errors.hpp"
+#include "events.hpp"
 #include "fence.hpp"
 #include "spi.hpp"
 #include "store.hpp"
@@ -39,8 +40,7 @@ const char *build_sql(const Store *store, uint32 shape)
 {
     StringInfoData sql;
     initStringInfo(&sql);
-    appendStringInfo(&sql, "SELECT id, name, data, stream, version, created, meta FROM %s WHERE true",
-                     store->events_sql);
+    appendStringInfo(&sql, "SELECT %s FROM %s WHERE true", events::columns(store, ""), store->events_sql);
     if (shape & by_regex)
         appendStringInfoString(&sql, " AND stream ~ $1");
     if (shape & by_stream)
@@ -121,9 +121,10 @@ Datum query(FunctionCallInfo fcinfo)
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     spi::connect();
     Store *store = current_store();
-    SPIPlanPtr plan = cached_plan(store, Plan::query, shape);
+    uint32 variant = shape | events::layout_variant(store);
+    SPIPlanPtr plan = cached_plan(store, Plan::query, variant);
     if (!plan)
-        plan = keep_plan(store, Plan::query, shape, build_sql(store, shape), lengthof(param_types), param_types);
+        plan = keep_plan(store, Plan::query, variant, build_sql(store, shape), lengthof(param_types), param_types);
 
     Datum values[lengthof(param_types)];
     char nulls[lengthof(param_types)];

@@ -44,45 +44,47 @@ bool reads_store(const Store *store, const char *sql)
     return reads;
 }
 
-// The rows of the source as act.event's columns, read as the caller.
-const char *source_sql(const char *source)
+// The rows of the source as act.event's columns, read as the caller; with
+// `pii`, the source's pii column too.
+const char *source_sql(const char *source, bool pii)
 {
     return psprintf("SELECT s.id::bigint AS id, s.name::text AS name, s.data::jsonb AS data, s.stream::text AS stream,"
-                    " s.version::int AS version, s.created::timestamptz AS created, s.meta::jsonb AS meta"
+                    " s.version::int AS version, s.created::timestamptz AS created, s.meta::jsonb AS meta%s"
                     " FROM %s s",
-                    source);
+                    pii ? ", s.pii::jsonb AS pii" : "", source);
 }
 
 // The source's events (read_source's tuplestore) numbered from 1 in id
 // order (n.new_id) and inserted in that order; act._restore_meta checks
 // each and rewrites its meta.causation.event.id to the new id of the source
 // event it names (c.new_id, found by a hash join that spills to disk when
-// large).
-const char *load_sql(const Store *store)
+// large). With `pii`, the source's pii comes along (JSON null as SQL NULL).
+const char *load_sql(const Store *store, bool pii)
 {
     return psprintf(
         "WITH n AS MATERIALIZED ("
-        "SELECT row_number() OVER w AS new_id, lag(s.id) OVER w AS previous_id, s.*"
+        "SELECT row_number() OVER w AS new_id, lag(s.id) OVER w AS previous_id, s.id, s.name, s.data, s.stream,"
+        " s.version, s.created, s.meta%2$s"
         " FROM act_restore_source s WINDOW w AS (ORDER BY s.id))"
-        " INSERT INTO %s (id, name, data, stream, version, created, meta)"
+        " INSERT INTO %1$s (id, name, data, stream, version, created, meta%3$s)"
         " SELECT n.new_id, n.name, n.data, n.stream, n.version, n.created,"
-        " act._restore_meta(n.id, n.previous_id, n.name, n.data, n.stream, n.version, n.created, n.meta, c.new_id)"
+        " act._restore_meta(n.id, n.previous_id, n.name, n.data, n.stream, n.version, n.created, n.meta, c.new_id)%4$s"
         " FROM n LEFT JOIN n c ON to_jsonb(c.id) = n.meta #> '{causation,event,id}'"
         " ORDER BY n.new_id",
-        store->events_sql);
+        store->events_sql, pii ? ", nullif(s.pii, 'null') AS pii" : "", pii ? ", pii" : "", pii ? ", n.pii" : "");
 }
 
 // Runs the source's query as the session's role and keeps its rows in a
 // tuplestore, registered with SPI as the relation act_restore_source. The
 // caller's identity lasts only for this read: an error on the way leaves
 // it to the transaction's abort, which restores the owner.
-void read_source(const char *source)
+void read_source(const char *source, bool pii)
 {
     Oid owner;
     int security;
     GetUserIdAndSecContext(&owner, &security);
     SetUserIdAndSecContext(GetOuterUserId(), security | SECURITY_LOCAL_USERID_CHANGE);
-    Portal portal = SPI_cursor_open_with_args(nullptr, source_sql(source), 0, nullptr, nullptr, nullptr, false, 0);
+    Portal portal = SPI_cursor_open_with_args(nullptr, source_sql(source, pii), 0, nullptr, nullptr, nullptr, false, 0);
     TupleDesc desc = CreateTupleDescCopy(portal->tupDesc);
     Tuplestorestate *rows = tuplestore_begin_heap(false, false, work_mem);
     for (;;) {
@@ -106,6 +108,38 @@ void read_source(const char *source)
     relation->reldata = rows;
     if (SPI_register_relation(relation) != SPI_OK_REL_REGISTER)
         elog(ERROR, "act_pg: registering the restore source failed");
+
+// A source's optional pii column: whether there is one; it must cast to
+// jsonb (checked before the read, from the catalog).
+bool has_pii(Oid source_oid, const char *source)
+{
+    AttrNumber attnum = get_attnum(source_oid, "pii");
+    if (attnum == InvalidAttrNumber)
+        return false;
+    Oid type = get_atttype(source_oid, attnum), jsonb = JSONBOID;
+    if (!can_coerce_type(1, &type, &jsonb, COERCION_EXPLICIT))
+        ereport(ERROR, (errcode(ERRCODE_CANNOT_COERCE),
+                        errmsg("the restore source %s has a column \"pii\" of type %s, which does not cast to jsonb",
+                               source, format_type_be(type))));
+    return true;
+}
+
+// Each pii the caller read is an object or null: checked on the rows read
+// (act_restore_source), before the store is touched, naming the event.
+void check_pii_values()
+{
+    if (SPI_execute("SELECT s.id FROM act_restore_source s WHERE jsonb_typeof(s.pii) NOT IN ('object', 'null')"
+                    " ORDER BY 1 LIMIT 1",
+                    true, 1) != SPI_OK_SELECT)
+        elog(ERROR, "act_pg: checking the restore source's pii failed");
+    if (SPI_processed > 0) {
+        bool null;
+        int64 id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &null));
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("invalid event in the restore source: id " INT64_FORMAT ": pii is not an object", id),
+                        errdetail("Nothing was restored: the store is as it was.")));
+    }
+}
 }
 
 // A source is a relation that SELECT reads rows from.
@@ -166,6 +200,12 @@ Datum restore(FunctionCallInfo fcinfo)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for the restore source %s", source)));
     check_columns(source_oid, source);
+    bool pii = has_pii(source_oid, source);
+    if (pii && !store->has_pii)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("act_pg store \"%s.%s\" has no pii column", store->schema, store->table),
+                        errhint("ALTER EXTENSION act_pg UPDATE (or SELECT act.seed('%s', '%s')) adds it.",
+                                store->schema, store->table)));
     if (reads_store(store, psprintf("SELECT FROM %s", source)))
         ereport(ERROR,
                 (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -181,7 +221,9 @@ Datum restore(FunctionCallInfo fcinfo)
     context.arg = const_cast<char *>(source);
     context.previous = error_context_stack;
     error_context_stack = &context;
-    read_source(source);
+    read_source(source, pii);
+    if (pii)
+        check_pii_values();
     if (SPI_execute(psprintf("TRUNCATE %s, %s RESTART IDENTITY", store->events_sql, store->streams_sql), false, 0) !=
         SPI_OK_UTILITY)
         elog(ERROR, "act_pg: truncating the store failed");
@@ -191,7 +233,7 @@ Datum restore(FunctionCallInfo fcinfo)
     // lasts for this statement only.
     int guc_level = NewGUCNestLevel();
     set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    if (SPI_execute(load_sql(store), false, 0) != SPI_OK_INSERT)
+    if (SPI_execute(load_sql(store, pii), false, 0) != SPI_OK_INSERT)
         elog(ERROR, "act_pg: restoring the events failed");
     int64 restored = int64(SPI_processed);
     AtEOXact_GUC(true, guc_level);

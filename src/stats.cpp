@@ -9,6 +9,7 @@
 //    (and name); each stream's head and tail are then the same probes.
 #include "boundary.hpp"
 #include "errors.hpp"
+#include "events.hpp"
 #include "spi.hpp"
 #include "store.hpp"
 
@@ -37,10 +38,11 @@ const Oid param_types[] = {TEXTARRAYOID, TEXTOID, TEXTARRAYOID, INT8OID, TEXTOID
 
 constexpr const char *event_columns = "id, name, data, stream, version, created, meta";
 
-void append_event(StringInfo sql, const char *alias)
+void append_event(StringInfo sql, const Store *store, const char *alias)
 {
-    appendStringInfo(sql, "ROW(%1$s.id, %1$s.name, %1$s.data, %1$s.stream, %1$s.version, %1$s.created, %1$s.meta)::act.event",
-                     alias);
+    // Statistics never carry personal data: their readers pass no
+    // disclosure check of the framework's.
+    appendStringInfo(sql, "ROW(%s)::act.event", events::columns(store, alias, false));
 }
 
 // The events that count: exclude and before.
@@ -54,12 +56,12 @@ void append_event_filters(StringInfo sql, uint32 shape)
 
 // The head and tail columns: the head from the probe `h`, the tail from
 // `tail` when asked.
-void append_columns(StringInfo sql, uint32 shape, const char *tail)
+void append_columns(StringInfo sql, const Store *store, uint32 shape, const char *tail)
 {
-    append_event(sql, "h");
+    append_event(sql, store, "h");
     appendStringInfoString(sql, ", ");
     if (shape & with_tail)
-        append_event(sql, tail);
+        append_event(sql, store, tail);
     else
         appendStringInfoString(sql, "NULL::act.event");
 }
@@ -88,7 +90,7 @@ const char *listed_heads_sql(const Store *store, uint32 shape)
     StringInfoData sql;
     initStringInfo(&sql);
     appendStringInfoString(&sql, "SELECT s.stream, ");
-    append_columns(&sql, shape, "t");
+    append_columns(&sql, store, shape, "t");
     appendStringInfoString(&sql, ", NULL::bigint, NULL::jsonb FROM ");
     const char *name;
     if (shape & by_list) {
@@ -133,7 +135,7 @@ const char *heads_sql(const Store *store, uint32 shape)
                      " SELECT s.stream, ",
                      event_columns, store->events_sql,
                      (shape & by_after) ? psprintf(" AND stream > $%d", p_after) : "", filters.data);
-    append_columns(&sql, shape, "s");
+    append_columns(&sql, store, shape, "s");
     appendStringInfoString(&sql, ", NULL::bigint, NULL::jsonb FROM s");
     append_end(&sql, store, shape, true);
     if (shape & by_regex)
@@ -163,7 +165,7 @@ const char *scan_sql(const Store *store, uint32 shape)
     StringInfoData sql;
     initStringInfo(&sql);
     appendStringInfoString(&sql, "SELECT s.stream, ");
-    append_columns(&sql, shape, "t");
+    append_columns(&sql, store, shape, "t");
     appendStringInfo(&sql, ", %s, %s FROM (", (shape & with_count) ? "s.count" : "NULL::bigint",
                      (shape & with_names) ? "s.names" : "NULL::jsonb");
     if (shape & with_names)
@@ -244,9 +246,10 @@ Datum run(FunctionCallInfo fcinfo, bool explain)
         if (!plan)
             elog(ERROR, "act_pg: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
     } else {
-        plan = cached_plan(store, Plan::stats, shape);
+        uint32 variant = shape | events::layout_variant(store);
+        plan = cached_plan(store, Plan::stats, variant);
         if (!plan)
-            plan = keep_plan(store, Plan::stats, shape, build_sql(store, shape), lengthof(param_types),
+            plan = keep_plan(store, Plan::stats, variant, build_sql(store, shape), lengthof(param_types),
                              param_types);
     }
 

@@ -99,6 +99,21 @@ Oid stream_index(Oid events, AttrNumber stream, AttrNumber version)
     return found;
 }
 
+bool event_type_has_pii()
+{
+    Oid type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("event"),
+                               ObjectIdGetDatum(get_namespace_oid("act", false)));
+    if (!OidIsValid(type))
+        elog(ERROR, "act_pg: type act.event does not exist");
+    TupleDesc desc = lookup_rowtype_tupdesc(type, -1);
+    bool found = false;
+    for (int i = 0; i < desc->natts; i++)
+        if (!TupleDescAttr(desc, i)->attisdropped && strcmp(NameStr(TupleDescAttr(desc, i)->attname), "pii") == 0)
+            found = true;
+    ReleaseTupleDesc(desc);
+    return found;
+}
+
 // Fills the entry; it stays stale when an invalidation arrived meanwhile,
 // so the next call reads again.
 void load(Store *s, Oid nsp, const char *schema, const char *table)
@@ -114,6 +129,10 @@ void load(Store *s, Oid nsp, const char *schema, const char *table)
     // A store seeded by 0.1.0 has no marks until act.seed (run by ALTER
     // EXTENSION act_pg UPDATE) adds them; until then commits skip them.
     s->has_marks = get_attnum(s->streams, "mark") != InvalidAttrNumber;
+    // Under an older version's SQL (before ALTER EXTENSION act_pg UPDATE),
+    // neither the store nor act.event has pii: events are read without it.
+    s->has_pii = get_attnum(s->events, "pii") != InvalidAttrNumber;
+    s->event_pii = event_type_has_pii();
     s->stream_index = stream_index(s->events, get_attnum(s->events, "stream"), s->version);
     strlcpy(s->schema, schema, sizeof s->schema);
     strlcpy(s->table, table, sizeof s->table);

@@ -17,6 +17,8 @@ struct Store {
     Oid stream_index;    // the unique btree index on events (stream, version), if any
     AttrNumber version;  // the events table's version column
     bool has_marks;      // the subscriptions table has claim's work marks (src/work.hpp)
+    bool has_pii;        // the events table has the pii column (0.3.0)
+    bool event_pii;      // the type act.event has the pii attribute (0.3.0 SQL)
     bool notify;         // commits send pg_notify
     bool stale;          // reload the fields above before use
     uint32 invalidations;  // counts invalidations, so that load() sees one that arrives while it reads
@@ -44,7 +46,6 @@ enum class Plan : uint32 {
     max_event_id,
     stats,
     truncate_events,
-    truncate_subscription,
     truncate_seed,
     truncate_lock,
     raise_marks,
@@ -60,6 +61,10 @@ enum class Plan : uint32 {
     ack_sources,
     block,
     subscriptions,
+    release_deferred,
+    correlation,
+    truncate_window,
+    forget_pii,
 };
 SPIPlanPtr cached_plan(const Store *store, Plan kind, uint32 variant);
 // Prepares `sql`, keeps it, and caches it under (store, kind, variant).

@@ -1,5 +1,6 @@
-// act.reset, act.unblock, act.prioritize and act.query_streams: the
-// operations on subscription rows chosen by a list of names or a filter.
+// act.reset, act.unblock, act.prioritize, act.defer and act.query_streams:
+// the operations on subscription rows chosen by a list of names or a
+// filter.
 //
 // Every one takes the same trailing filter arguments (see Filter); all that
 // are given must hold (an empty filter matches every row), and each shape of
@@ -15,7 +16,7 @@ namespace {
 // The filter arguments, in order, from a function's first filter argument.
 enum Filter { f_streams, f_stream, f_stream_exact, f_source, f_source_exact, f_blocked, f_lane, filter_count };
 
-enum class Op : uint32 { reset, unblock, prioritize, query };
+enum class Op : uint32 { reset, unblock, prioritize, query, defer };
 
 enum Shape : uint32 {
     by_streams = 1 << 0,
@@ -27,12 +28,13 @@ enum Shape : uint32 {
     by_lane = 1 << 6,
     by_after = 1 << 7,  // query only
     limited = 1 << 8,   // query only
+    by_matches = 1 << 9,  // query only
 };
 
 // Plan parameters: $1 streams, $2 stream, $3 source, $4 blocked, $5 lane,
-// then the operation's own: $6 priority (prioritize) or after (query), $7
-// max_rows (query).
-constexpr int param_count = 7;
+// then the operation's own: $6 priority (prioritize), deferred_at (defer)
+// or after (query), $7 max_rows and $8 source_matches (query).
+constexpr int param_count = 8;
 
 // The shape of the filter at argument `first`; its regular expressions
 // checked.
@@ -79,6 +81,12 @@ const char *where_sql(uint32 shape)
         appendStringInfoString(&sql, " AND blocked = $4");
     if (shape & by_lane)
         appendStringInfoString(&sql, " AND lane = $5");
+    // source_matches: the rows that may consume from one of the streams
+    // named, by act_pg's own rule for a source (equal when literal, a
+    // match when a pattern), and those with no source.
+    if (shape & by_matches)
+        appendStringInfoString(&sql, " AND (source IS NULL OR source = '' OR (NOT pattern AND source = ANY($8))"
+                                     " OR (pattern AND EXISTS (SELECT FROM unnest($8) AS m(name) WHERE m.name ~ source)))");
     return sql.data;
 }
 
@@ -99,16 +107,21 @@ const char *build_sql(const Store *store, Op op, uint32 shape)
     case Op::reset:
         return update_sql(store,
                           "at = -1, retry = -1, blocked = false, error = NULL, leased_by = NULL,"
-                          " leased_until = NULL, probed = NULL",
+                          " leased_until = NULL, probed = NULL, deferred_at = NULL",
                           where);
     case Op::unblock:
-        return update_sql(store, "retry = -1, blocked = false, error = NULL, leased_by = NULL, leased_until = NULL",
+        return update_sql(store, "retry = -1, blocked = false, error = NULL, leased_by = NULL, leased_until = NULL,"
+                          " deferred_at = NULL",
                           psprintf("blocked AND %s", where));
     case Op::prioritize:
         return update_sql(store, "priority = $6", psprintf("priority <> $6 AND %s", where));
+    case Op::defer:
+        // A defer is not a failure: the retry count starts again.
+        return update_sql(store, "deferred_at = $6, retry = -1", where);
     case Op::query:
         return psprintf("SELECT stream, source, at, retry, blocked, coalesce(error, '') AS error, leased_by,"
-                        " leased_until, priority, lane FROM %s WHERE %s%s ORDER BY stream%s",
+                        " leased_until, priority, lane, deferred_at, correlated_at FROM %s WHERE %s%s"
+                        " ORDER BY stream%s",
                         store->streams_sql, where, (shape & by_after) ? " AND stream > $6" : "",
                         (shape & limited) ? " LIMIT $7" : "");
     }
@@ -116,17 +129,17 @@ const char *build_sql(const Store *store, Op op, uint32 shape)
 }
 
 // Runs `op` with the filter at argument `first` and the operation's own
-// values ($6, $7); rows go to the result set when `rsinfo` is given.
+// values ($6, $7, $8); rows go to the result set when `rsinfo` is given.
 uint64 run(FunctionCallInfo fcinfo, Op op, int first, uint32 shape, NullableDatum own, NullableDatum max_rows,
-           ReturnSetInfo *rsinfo)
+           ReturnSetInfo *rsinfo, NullableDatum matches = {Datum(0), true})
 {
     spi::connect();
     Store *store = current_store();
     uint32 variant = (uint32(op) << 16) | shape;
     SPIPlanPtr plan = cached_plan(store, Plan::subscriptions, variant);
     if (!plan) {
-        Oid types[param_count] = {TEXTARRAYOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID,
-                                  Oid(op == Op::prioritize ? INT4OID : TEXTOID), INT4OID};
+        Oid own_type = op == Op::prioritize ? INT4OID : op == Op::defer ? TIMESTAMPTZOID : TEXTOID;
+        Oid types[param_count] = {TEXTARRAYOID, TEXTOID, TEXTOID, BOOLOID, TEXTOID, own_type, INT4OID, TEXTARRAYOID};
         plan = keep_plan(store, Plan::subscriptions, variant, build_sql(store, op, shape), param_count, types);
     }
     const int args[] = {f_streams, f_stream, f_source, f_blocked, f_lane};
@@ -141,6 +154,8 @@ uint64 run(FunctionCallInfo fcinfo, Op op, int first, uint32 shape, NullableDatu
     nulls[5] = own.isnull ? 'n' : ' ';
     values[6] = max_rows.value;
     nulls[6] = max_rows.isnull ? 'n' : ' ';
+    values[7] = matches.value;
+    nulls[7] = matches.isnull ? 'n' : ' ';
     uint64 rows = rsinfo ? spi::rows_into(plan, values, nulls, rsinfo, false) : spi::execute(plan, values, nulls);
     spi::finish();
     return rows;
@@ -164,10 +179,18 @@ Datum prioritize(FunctionCallInfo fcinfo)
     PG_RETURN_INT32(int32(run(fcinfo, Op::prioritize, 1, shape_of(fcinfo, 1), fcinfo->args[0], none, nullptr)));
 }
 
+Datum defer(FunctionCallInfo fcinfo)
+{
+    require_arg(fcinfo, 0, "deferred_at");
+    PG_RETURN_INT32(int32(run(fcinfo, Op::defer, 1, shape_of(fcinfo, 1), fcinfo->args[0], none, nullptr)));
+}
+
 Datum query_streams(FunctionCallInfo fcinfo)
 {
-    constexpr int after = filter_count, max_rows = filter_count + 1;
+    constexpr int after = filter_count, max_rows = filter_count + 1, matches = filter_count + 2;
     uint32 shape = shape_of(fcinfo, 0);
+    if (!PG_ARGISNULL(matches))
+        shape |= by_matches;
     if (!PG_ARGISNULL(after))
         shape |= by_after;
     if (!PG_ARGISNULL(max_rows)) {
@@ -176,7 +199,7 @@ Datum query_streams(FunctionCallInfo fcinfo)
     }
     InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     run(fcinfo, Op::query, 0, shape, fcinfo->args[after], fcinfo->args[max_rows],
-        reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo));
+        reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo), fcinfo->args[matches]);
     return Datum(0);
 }
 
@@ -186,4 +209,5 @@ Datum query_streams(FunctionCallInfo fcinfo)
 ACT_FUNCTION(act_reset, act::reset)
 ACT_FUNCTION(act_unblock, act::unblock)
 ACT_FUNCTION(act_prioritize, act::prioritize)
+ACT_FUNCTION(act_defer, act::defer)
 ACT_FUNCTION(act_query_streams, act::query_streams)

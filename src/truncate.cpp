@@ -1,8 +1,13 @@
-// act.truncate: empty streams and seed each with a snapshot or a tombstone.
+// act.truncate: empty streams and seed each with a snapshot or a tombstone,
+// or cut a stream's prefix before a snapshot the application wrote
+// (a windowed target). Subscription rows are never deleted: a retired
+// stream's row keeps each consumer's last watermark, and with no more
+// commits to its source it has no more work.
 #include "boundary.hpp"
 #include "errors.hpp"
 #include "events.hpp"
 #include "fence.hpp"
+#include "json.hpp"
 #include "notify.hpp"
 #include "spi.hpp"
 #include "store.hpp"
@@ -19,15 +24,41 @@ struct Target {
     Jsonb *snapshot;  // nullptr: a tombstone
     Jsonb *meta;      // nullptr: the default meta
     uint32 lock_key;
+    bool windowed;       // "before" given: snapshot and meta are ignored
+    TimestampTz before;
+    bool has_max_id;
+    int64 max_id;
 };
+
+const char *const target_hint = "Each target is an object {\"stream\": \"name\", \"snapshot\"?: {...}, \"meta\"?: {...}}"
+                                " or {\"stream\": \"name\", \"before\": \"2026-01-01T00:00:00Z\", \"max_id\"?: 42}.";
 
 [[noreturn]] void bad_target(int index, const char *problem)
 {
-    ereport(ERROR,
-            (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-             errmsg("invalid truncate target at index %d: %s", index, problem),
-             errhint("Each target is an object {\"stream\": \"name\", \"snapshot\"?: {...}, \"meta\"?: {...}}.")));
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("invalid truncate target at index %d: %s", index, problem), errhint("%s", target_hint)));
     pg_unreachable();
+}
+
+// The error context of a "before" that is not a timestamp.
+void before_context(void *index)
+{
+    errcontext("field \"before\" of the truncate target at index %d", *static_cast<int32 *>(index));
+}
+
+// "before": a string that reads as a timestamptz (ISO 8601, as
+// JSON.stringify writes a Date); a bad one is the timestamp parser's own
+// error (22007, 22008), with the target's index as its context.
+TimestampTz read_before(int32 index, const JsonbValue &v)
+{
+    if (v.type != jbvString)
+        bad_target(index, "field \"before\" is not a string");
+    char *s = pnstrdup(v.val.string.val, v.val.string.len);
+    ErrorContextCallback context{error_context_stack, before_context, &index};
+    error_context_stack = &context;
+    Datum t = DirectFunctionCall3(timestamptz_in, CStringGetDatum(s), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+    error_context_stack = context.previous;
+    return DatumGetTimestampTz(t);
 }
 
 // An optional object field: absent or JSON null gives nullptr.
@@ -54,7 +85,7 @@ Target *check_targets(Jsonb *targets, int32 *count)
         if (!events::is_object(*e))
             bad_target(i, "not an object");
         JsonbContainer *object = e->val.binary.data;
-        static const char *const known[] = {"stream", "snapshot", "meta", nullptr};
+        static const char *const known[] = {"stream", "snapshot", "meta", "before", "max_id", nullptr};
         if (const char *key = events::unknown_key(object, known))
             bad_target(i, psprintf("unknown field \"%s\"", key));
         JsonbValue v;
@@ -74,6 +105,12 @@ Target *check_targets(Jsonb *targets, int32 *count)
         if (const char *problem = t.meta ? events::correlation_problem(t.meta) : nullptr)
             bad_target(i, psprintf("field \"meta\": %s", problem));
         t.lock_key = stream_lock_key(t.stream);
+        if (events::field(object, "before", &v) && v.type != jbvNull) {
+            t.windowed = true;
+            t.before = read_before(i, v);
+        }
+        json::Element element{"truncate target", target_hint, i, object};
+        t.has_max_id = json::integer(element, "max_id", false, PG_INT64_MIN, PG_INT64_MAX, &t.max_id);
         pfree(e);
     }
     *count = n;
@@ -160,33 +197,61 @@ void lock_subscriptions(const Store *store, const Target *targets, int32 count)
     SPI_freetuptable(SPI_tuptable);
 }
 
-// Deletes the rows of `table` (events or subscriptions) whose stream is
-// `stream`; returns how many. From a snapshot taken after the stream
-// locks, also in REPEATABLE READ: the transaction's own snapshot would miss
-// what was committed to the stream since, leave it beside the seed and
-// break version order.
-uint64 delete_stream_rows(const Store *store, Plan kind, const char *table, text *stream)
+// Deletes the events of `stream`; returns how many. From a snapshot taken
+// after the stream locks, also in REPEATABLE READ: the transaction's own
+// snapshot would miss what was committed to the stream since, leave it
+// beside the seed and break version order.
+uint64 delete_events(const Store *store, text *stream)
 {
-    SPIPlanPtr plan = cached_plan(store, kind, 0);
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_events, 0);
     if (!plan) {
         Oid types[] = {TEXTOID};
-        plan = keep_plan(store, kind, 0, psprintf("DELETE FROM %s WHERE stream = $1", table), 1, types);
+        plan = keep_plan(store, Plan::truncate_events, 0, psprintf("DELETE FROM %s WHERE stream = $1", store->events_sql),
+                         1, types);
     }
     Datum args[] = {PointerGetDatum(stream)};
     return spi::execute(plan, args, nullptr, true);
 }
 
+// A windowed target: the stream's latest __snapshot__ created before
+// `before` (and with id <= max_id when given) is the boundary; its events
+// below it go. Puts (stream, deleted, boundary, before) into the result, or
+// nothing when no snapshot qualifies. Returns whether one did.
+bool cut_window(const Store *store, ReturnSetInfo *rsinfo, const Target &t)
+{
+    uint32 variant = events::layout_variant(store);
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_window, variant);
+    if (!plan) {
+        Oid types[] = {TEXTOID, TIMESTAMPTZOID, INT8OID};
+        plan = keep_plan(store, Plan::truncate_window, variant,
+                         psprintf("WITH b AS (SELECT %2$s FROM %1$s"
+                                  "  WHERE stream = $1 AND name = '__snapshot__' AND created < $2"
+                                  "   AND ($3::bigint IS NULL OR id <= $3)"
+                                  "  ORDER BY id DESC LIMIT 1),"
+                                  " d AS (DELETE FROM %1$s e USING b WHERE e.stream = $1 AND e.id < b.id RETURNING 1)"
+                                  " SELECT b.stream, (SELECT count(*) FROM d),"
+                                  "  ROW(%3$s)::act.event, $2"
+                                  " FROM b",
+                                  store->events_sql, events::columns(store, ""), events::columns(store, "b")),
+                         lengthof(types), types);
+    }
+    Datum args[] = {PointerGetDatum(t.stream), TimestampTzGetDatum(t.before), Int64GetDatum(t.max_id)};
+    char nulls[] = {' ', ' ', t.has_max_id ? ' ' : 'n', '\0'};
+    return spi::rows_into(plan, args, nulls, rsinfo, false) > 0;
+}
+
 void seed(const Store *store, ReturnSetInfo *rsinfo, int64 id, const Target &t, const char *name,
           uint64 deleted, Jsonb *default_meta)
 {
-    SPIPlanPtr plan = cached_plan(store, Plan::truncate_seed, 0);
+    uint32 variant = events::layout_variant(store);
+    SPIPlanPtr plan = cached_plan(store, Plan::truncate_seed, variant);
     if (!plan) {
         Oid types[] = {INT8OID, TEXTOID, JSONBOID, TEXTOID, JSONBOID, INT8OID};
-        plan = keep_plan(store, Plan::truncate_seed, 0,
+        plan = keep_plan(store, Plan::truncate_seed, variant,
                          psprintf("INSERT INTO %s (id, name, data, stream, version, meta)"
                                   " VALUES ($1, $2, $3, $4, 0, $5)"
-                                  " RETURNING stream, $6, ROW(id, name, data, stream, version, created, meta)::act.event",
-                                  store->events_sql),
+                                  " RETURNING stream, $6, ROW(%s)::act.event, NULL::timestamptz",
+                                  store->events_sql, events::columns(store, "")),
                          lengthof(types), types);
     }
     Jsonb *data = t.snapshot ? t.snapshot
@@ -213,8 +278,13 @@ Datum truncate(FunctionCallInfo fcinfo)
     for (int32 i = 0; i < count; i++) {
         CHECK_FOR_INTERRUPTS();
         const Target &t = targets[i];
-        uint64 deleted = delete_stream_rows(store, Plan::truncate_events, store->events_sql, t.stream);
-        delete_stream_rows(store, Plan::truncate_subscription, store->streams_sql, t.stream);
+        if (t.windowed) {
+            // Marks that pointed into the cut prefix are taken back.
+            if (cut_window(store, rsinfo, t))
+                work::truncated(store, t.stream);
+            continue;
+        }
+        uint64 deleted = delete_events(store, t.stream);
         const char *name = t.snapshot ? "__snapshot__" : "__tombstone__";
         int64 id = fence::allocate(store, 1);
         seed(store, rsinfo, id, t, name, deleted, default_meta);

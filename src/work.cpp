@@ -23,7 +23,7 @@ const char *probe_sql(const Store *store, bool by_lane)
         "UPDATE %1$s s SET probed = coalesce(p.hit, p.upto), mark = coalesce(p.hit, s.mark)"
         " FROM (SELECT c.stream, w.upto, w.hit"
         "  FROM (SELECT stream, source, at, probed FROM %1$s"
-        "         WHERE pattern AND NOT blocked AND at >= 0 AND mark <= at"
+        "         WHERE pattern AND NOT blocked AND mark <= at AND correlated_at IS NULL AND deferred_at IS NULL"
         "           AND greatest(at, probed) < $2%3$s"
         "           AND (leased_by IS NULL OR leased_until <= statement_timestamp())"
         "         FOR UPDATE SKIP LOCKED) c,"
@@ -60,7 +60,8 @@ void raise_marks(const Store *store, text *source, int64 last_id)
         plan = keep_plan(store, Plan::raise_marks, 0,
                          // Rows locked by stream first (README, Deadlocks).
                          psprintf("UPDATE %1$s s SET mark = $2 FROM (SELECT stream FROM %1$s"
-                                  "  WHERE source = $1 AND NOT pattern AND mark <= at AND at >= 0 AND at < $2"
+                                  "  WHERE source = $1 AND NOT pattern AND mark <= at AND at < $2"
+                                  "   AND correlated_at IS NULL"
                                   "  ORDER BY stream FOR UPDATE) l"
                                   " WHERE s.stream = l.stream",
                                   store->streams_sql),
@@ -120,6 +121,20 @@ int64 settled_head(const Store *store, int64 horizon)
     }
     Datum args[] = {Int64GetDatum(horizon)};
     return spi::int64_value(plan, args, nullptr, -1, true);
+}
+
+void release_deferred(const Store *store)
+{
+    SPIPlanPtr plan = cached_plan(store, Plan::release_deferred, 0);
+    if (!plan)
+        plan = keep_plan(store, Plan::release_deferred, 0,
+                         psprintf("UPDATE %1$s s SET deferred_at = NULL"
+                                  " FROM (SELECT stream FROM %1$s WHERE deferred_at <= statement_timestamp()"
+                                  "  ORDER BY deferred_at LIMIT %2$d FOR UPDATE SKIP LOCKED) d"
+                                  " WHERE s.stream = d.stream",
+                                  store->streams_sql, release_limit),
+                         0, nullptr);
+    spi::execute(plan, nullptr, nullptr);
 }
 
 void probe_patterns(const Store *store, int64 horizon, int64 head, text *lane)

@@ -22,8 +22,19 @@
 //    per row per claim, from a cursor `probed` that remembers how far the
 //    log was searched; a match becomes the row's `mark`.
 //
-// A row with `mark > at` (or `at < 0`) has work, and the partial indexes of
-// act.seed list exactly those rows, so claim reads only rows it may lease.
+// A row with `mark > at` has work; at -1 alone is none (a fresh
+// subscription whose source has no events is not claimable).
+//
+// The caller's own mark, `correlated_at` (the act framework's work mark,
+// written by act.subscribe and only ever raised), replaces all of the above
+// for a row that has one: such a row has work exactly when
+// `correlated_at > at`, and act_pg's marks are neither kept nor read for it.
+//
+// A row deferred (`deferred_at` set, by act.defer or a due-marked act.ack)
+// has no work until then. The partial indexes of act.seed list exactly the
+// rows with work that are neither blocked nor deferred, so claim reads only
+// rows it may lease; each claim first clears the schedules that are due
+// (release_deferred), through an index of the deferred rows alone.
 #pragma once
 
 #include "store.hpp"
@@ -32,6 +43,13 @@ namespace act::work {
 
 // Events one pattern row's probe reads per claim, at most.
 constexpr int probe_limit = 1000;
+
+// Deferred rows one claim puts back, at most (the earliest due first).
+constexpr int release_limit = 1000;
+
+// Clears the schedule of deferred rows that are due, so that claim's work
+// indexes list them again. Rows another transaction holds are skipped.
+void release_deferred(const Store *store);
 
 // After a commit of `events` (ids from first_id) to `stream`, in the
 // writer's transaction and under its stream lock: gives the subscriptions

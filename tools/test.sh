@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every act_pg test suite: pg_regress (sql/, expected/), isolation
-# (test/specs) against a throwaway cluster, and TAP (test/t) with clusters
-# of its own. Prints each suite's output, the failures' diffs, and last a
-# line "N passed, N failed" (one per regression file, spec and TAP file).
+# (test/specs) against a throwaway cluster, TAP (test/t) with clusters of
+# its own, and the Node client's tests (clients/node) against another.
+# Prints each suite's output, the failures' diffs, and last a line
+# "N passed, N failed" (one per regression file, spec, TAP file and client
+# test file).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -59,6 +61,22 @@ if compgen -G "test/t/*.pl" >/dev/null; then
     # in the summary as "t/NAME.pl (Wstat: ...)".
     passed=$((passed + $(grep -cE '^t/\S+ \.+ ok$' "$out/tap.log")))
     failed=$((failed + $(grep -cE '^t/\S+ +\(Wstat' "$out/tap.log")))
+fi
+
+# The Node client (clients/node): its locked dependencies (npm ci), a build,
+# then each test file against a throwaway cluster with act_pg (one count per
+# file; the file's own TAP output shows its tests).
+if (cd clients/node && npm ci --no-audit --no-fund && npm run build:test) >"$out/node_build.log" 2>&1; then
+    pg_virtualenv -v 15 sh -c 'cd clients/node && for f in build/test/*.test.js; do
+            if NODE_ENV=test LOG_LEVEL=fatal node --test "$f"; then echo "client $f .. ok"; else echo "client $f .. FAILED"; fi
+        done' >"$out/node.log" 2>&1 9>&-
+    cat "$out/node.log"
+    passed=$((passed + $(grep -cE '^client \S+ \.\. ok$' "$out/node.log")))
+    failed=$((failed + $(grep -cE '^client \S+ \.\. FAILED$' "$out/node.log")))
+else
+    cat "$out/node_build.log"
+    echo "client build failed (Node 20 and npm are needed)"
+    failed=$((failed + 1))
 fi
 
 echo "${passed} passed, ${failed} failed"

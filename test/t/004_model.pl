@@ -14,8 +14,8 @@ my $seed = $ENV{ACT_MODEL_SEED} || int(rand(1_000_000));
 my $op_count = $ENV{ACT_MODEL_OPS} || 5000;
 my @streams = map { "s$_" } 0 .. 5;
 my @names = qw(A B C);
-# Subscription targets: streams of their own, and some event streams (which
-# truncate then removes).
+# Subscription targets: streams of their own, and some event streams (whose
+# rows truncate keeps).
 my @targets = (map({ "t$_" } 0 .. 3), 's0', 's1');
 my @sources = (undef, @streams, '^s[0-2]$', 's');
 my @lanes = (undef, 'default', 'l2');
@@ -185,7 +185,7 @@ sub run_query {
 
 sub has_work {
     my ($m, $sub) = @_;
-    return 1 if $sub->{at} < 0;
+    # A new subscription (at -1) has work only when its source has events.
     for my $e (@{ $m->{events} }) {
         next if $e->{id} <= $sub->{at} || $e->{name} eq '__snapshot__';
         my $src = $sub->{source};
@@ -210,19 +210,21 @@ sub run_subscribe {
         '{' . join(',', map { qq("$_":) . json_text($i->{$_}) } grep { defined $i->{$_} } qw(stream source priority lane)) . '}'
     } @{ $op->{items} }) . ']';
     my $res = call_sql("SELECT subscribed || ':' || watermark FROM act.subscribe(" . sql_text($json) . ")");
-    # model: per stream, its first source, highest priority and last lane
+    # model: per stream, its first source, highest priority, and the last
+    # lane given with that priority
     my (%seen, @order);
     for my $i (@{ $op->{items} }) {
-        my $s = $seen{ $i->{stream} } //= do { push @order, $i->{stream}; { source => $i->{source}, priority => 0 } };
-        $s->{priority} = $i->{priority} if ($i->{priority} // 0) > $s->{priority};
-        $s->{lane} = $i->{lane} // 'default';
+        my $s = $seen{ $i->{stream} } //= do { push @order, $i->{stream}; { source => $i->{source} } };
+        my $p = $i->{priority} // 0;
+        ($s->{priority}, $s->{lane}) = ($p, $i->{lane} // 'default') if !defined $s->{priority} || $p >= $s->{priority};
     }
     my $new = 0;
     for my $stream (@order) {
         my $in = $seen{$stream};
         if (my $sub = $m->{subs}{$stream}) {
+            # the lane follows a priority at or above the stored one
+            $sub->{lane} = $in->{lane} if $in->{priority} >= $sub->{priority};
             $sub->{priority} = $in->{priority} if $in->{priority} > $sub->{priority};
-            $sub->{lane} = $in->{lane};
         } else {
             $new++;
             $m->{subs}{$stream} = { stream => $stream, source => $in->{source}, at => -1, retry => -1,
@@ -255,8 +257,9 @@ sub run_ack {
         . sql_text(qq([{"stream":"$op->{stream}","by":"$op->{by}","at":$op->{at}}])) . ')');
     my $sub = $m->{subs}{ $op->{stream} };
     return ($res, [ '', '' ]) if !$sub || $sub->{by} ne $op->{by};
-    @$sub{qw(at retry by)} = ($op->{at}, -1, '');
-    return ($res, [ "$op->{stream}:$op->{at}:-1", '' ]);
+    # a watermark never moves back
+    @$sub{qw(at retry by)} = ($op->{at} > $sub->{at} ? $op->{at} : $sub->{at}, -1, '');
+    return ($res, [ "$op->{stream}:$sub->{at}:-1", '' ]);
 }
 
 sub run_block {
@@ -320,7 +323,6 @@ sub run_truncate {
         . " FROM act.truncate(" . sql_text("[$target]") . ')');
     my $deleted = grep { $_->{stream} eq $op->{stream} } @{ $m->{events} };
     $m->{events} = [ grep { $_->{stream} ne $op->{stream} } @{ $m->{events} } ];
-    delete $m->{subs}{ $op->{stream} };
     my ($id) = $res->[0] =~ /^[^:]+:\d+:(\d+):/;
     $id = $m->{last_id} + 1 if !defined $id || $id <= $m->{last_id};
     $m->{last_id} = $id;
