@@ -108,6 +108,7 @@ void read_source(const char *source, bool pii)
     relation->reldata = rows;
     if (SPI_register_relation(relation) != SPI_OK_REL_REGISTER)
         elog(ERROR, "act_pg: registering the restore source failed");
+}
 
 // A source's optional pii column: whether there is one; it must cast to
 // jsonb (checked before the read, from the catalog).
@@ -139,7 +140,6 @@ void check_pii_values()
                         errmsg("invalid event in the restore source: id " INT64_FORMAT ": pii is not an object", id),
                         errdetail("Nothing was restored: the store is as it was.")));
     }
-}
 }
 
 // A source is a relation that SELECT reads rows from.
