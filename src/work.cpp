@@ -54,17 +54,20 @@ void raise_marks(const Store *store, text *source, int64 last_id)
 {
     if (!store->has_marks)
         return;
-    SPIPlanPtr plan = cached_plan(store, Plan::raise_marks, 0);
+    // A store still in the 0.2.0 layout (before ALTER EXTENSION UPDATE)
+    // has no caller marks: its commits keep working.
+    uint32 layout = store->has_pii ? 1 : 0;
+    SPIPlanPtr plan = cached_plan(store, Plan::raise_marks, layout);
     if (!plan) {
         Oid types[] = {TEXTOID, INT8OID};
-        plan = keep_plan(store, Plan::raise_marks, 0,
+        plan = keep_plan(store, Plan::raise_marks, layout,
                          // Rows locked by stream first (README, Deadlocks).
                          psprintf("UPDATE %1$s s SET mark = $2 FROM (SELECT stream FROM %1$s"
                                   "  WHERE source = $1 AND NOT pattern AND mark <= at AND at < $2"
-                                  "   AND correlated_at IS NULL"
+                                  "%2$s"
                                   "  ORDER BY stream FOR UPDATE) l"
                                   " WHERE s.stream = l.stream",
-                                  store->streams_sql),
+                                  store->streams_sql, layout ? "   AND correlated_at IS NULL" : ""),
                          2, types);
     }
     Datum args[] = {PointerGetDatum(source), Int64GetDatum(last_id)};
