@@ -31,33 +31,6 @@ COMMENT ON FUNCTION act.publish_horizon() IS
 
 GRANT SELECT ON act.horizons TO act_reader;
 
-CREATE OR REPLACE FUNCTION act._apply_privileges() RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    f regprocedure;
-    grants constant text[][] := ARRAY[
-        ['act_reader', 'query'], ['act_reader', 'max_event_id'], ['act_reader', 'query_stats'],
-        ['act_reader', 'query_streams'],
-        ['act_writer', 'commit'],
-        ['act_worker', 'subscribe'], ['act_worker', 'claim'], ['act_worker', 'ack'], ['act_worker', 'block'],
-        ['act_admin', 'seed'], ['act_admin', 'drop'], ['act_admin', 'reset'], ['act_admin', 'unblock'],
-        ['act_admin', 'prioritize'], ['act_admin', 'truncate'], ['act_admin', 'restore'],
-        ['act_admin', 'publish_horizon']];
-    i int;
-BEGIN
-    FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'act'::regnamespace LOOP
-        EXECUTE format('ALTER FUNCTION %s SECURITY DEFINER SET search_path = pg_catalog, pg_temp', f);
-        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-    END LOOP;
-    FOR i IN 1 .. array_length(grants, 1) LOOP
-        FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
-                 WHERE p.pronamespace = 'act'::regnamespace AND p.proname = grants[i][2] LOOP
-            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', f, grants[i][1]);
-        END LOOP;
-    END LOOP;
-END $$;
-
-
 --------------------------------------------------------------------------
 -- Issue 9: stores are act_pg's own objects. act.stores records who seeded
 -- each store; act.seed and act.drop take text (a name is refused, never
@@ -113,17 +86,6 @@ BEGIN
     END IF;
 END $$;
 
--- The names of the relations act.seed makes for a store: its two tables,
--- the identity sequence and the indexes (as PostgreSQL cuts them to 63
--- bytes).
-CREATE FUNCTION act._store_relations(table_name text) RETURNS name[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT array_agg(left(table_name || suffix, 63)::name)
-      FROM unnest(ARRAY['', '_id_seq', '_pkey', '_stream_ix', '_name_ix', '_created_id_ix', '_correlation_ix',
-                        '_streams', '_streams_pkey', '_sub_literal_ix', '_sub_work_ix', '_sub_all_ix',
-                        '_sub_pattern_ix']) AS suffix
-$$;
-
 -- act_pg never adopts, alters or drops a relation it did not create: a
 -- relation of a new store's names is refused, and so is one of a
 -- registered store's names that the extension's owner does not own.
@@ -165,138 +127,6 @@ END $$;
 CREATE FUNCTION act._channel(schema text, table_name text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT left('act_commit_' || schema || '_' || table_name, 63) $$;
 
-CREATE FUNCTION act.seed(schema text DEFAULT 'act', table_name text DEFAULT 'events', notify boolean DEFAULT false)
-RETURNS regclass
-LANGUAGE plpgsql SET client_min_messages = warning AS $$
-DECLARE
-    caller     constant regrole := act._caller();
-    events     text;
-    streams    text;
-    seeded     act.stores;
-    registered boolean;
-    new_schema boolean;
-    if_missing text := '';
-    store      regclass;
-BEGIN
-    PERFORM act._check_store_name(schema, table_name);
-    IF notify IS NULL THEN
-        RAISE EXCEPTION 'notify must not be NULL' USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Pass true (commits send pg_notify) or false.';
-    END IF;
-    events  := format('%I.%I', schema, table_name);
-    streams := format('%I.%I', schema, table_name || '_streams');
-
-    -- Seeding is idempotent; this lock makes it safe from many sessions.
-    LOCK TABLE act.stores IN SHARE ROW EXCLUSIVE MODE;
-    SELECT * INTO seeded FROM act.stores s WHERE s.schema = seed.schema AND s.table_name = seed.table_name;
-    registered := FOUND;
-    IF registered THEN
-        -- Brought up to date in place: only what is missing is made.
-        PERFORM act._check_entitled(schema, table_name, seeded.owner, 'seed');
-        if_missing := 'IF NOT EXISTS';
-    ELSE
-        -- A new store goes only where the caller may create objects itself.
-        new_schema := NOT EXISTS (SELECT FROM pg_catalog.pg_namespace n WHERE n.nspname = schema);
-        IF new_schema AND NOT pg_catalog.has_database_privilege(caller, pg_catalog.current_database(), 'CREATE')
-           OR NOT new_schema AND NOT pg_catalog.has_schema_privilege(caller, schema, 'CREATE') THEN
-            RAISE EXCEPTION 'permission denied to seed act_pg store %.%', schema, table_name
-                USING ERRCODE = 'insufficient_privilege',
-                      DETAIL = CASE WHEN new_schema
-                               THEN format('Role %s may not create schema %s: it needs CREATE on database %s.', caller, schema, pg_catalog.current_database())
-                               ELSE format('Role %s needs CREATE on schema %s.', caller, schema) END;
-        END IF;
-    END IF;
-    PERFORM act._check_relations(schema, table_name, registered);
-    -- Listeners tell stores apart by channel (act._channel).
-    IF notify AND EXISTS (SELECT FROM act.stores s
-                          WHERE s.notify AND (s.schema, s.table_name) <> (seed.schema, seed.table_name)
-                            AND act._channel(s.schema, s.table_name) = act._channel(seed.schema, seed.table_name)) THEN
-        RAISE EXCEPTION 'the notification channel % of store %.% is already used by another store',
-                        act._channel(seed.schema, seed.table_name), schema, table_name
-            USING ERRCODE = 'duplicate_object',
-                  HINT = 'Seed this store without notify, or under another name.';
-    END IF;
-
-    IF new_schema THEN
-        EXECUTE format('CREATE SCHEMA %I', schema);
-        IF caller <> current_user::regrole THEN
-            EXECUTE format('GRANT USAGE ON SCHEMA %I TO %s WITH GRANT OPTION', schema, caller);
-        END IF;
-    END IF;
-    EXECUTE format($ddl$
-        CREATE TABLE %2$s %1$s (
-            id      bigint      GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-            name    text        NOT NULL,
-            data    jsonb       NOT NULL,
-            stream  text        NOT NULL,
-            version int         NOT NULL,
-            created timestamptz NOT NULL DEFAULT now(),
-            meta    jsonb       NOT NULL DEFAULT '{}'
-        )$ddl$, events, if_missing);
-    EXECUTE format('CREATE UNIQUE INDEX %s %I ON %s (stream, version)', if_missing, table_name || '_stream_ix', events);
-    EXECUTE format('CREATE INDEX %s %I ON %s (name)', if_missing, table_name || '_name_ix', events);
-    EXECUTE format('CREATE INDEX %s %I ON %s (created, id)', if_missing, table_name || '_created_id_ix', events);
-    EXECUTE format($ddl$CREATE INDEX %s %I ON %s ((meta->>'correlation'))$ddl$, if_missing, table_name || '_correlation_ix', events);
-
-    EXECUTE format($ddl$
-        CREATE TABLE %2$s %1$s (
-            stream       text        PRIMARY KEY,
-            source       text,
-            at           bigint      NOT NULL DEFAULT -1,
-            retry        int         NOT NULL DEFAULT -1,
-            blocked      boolean     NOT NULL DEFAULT false,
-            error        text,
-            leased_by    text,
-            leased_until timestamptz,
-            priority     int         NOT NULL DEFAULT 0,
-            lane         text        NOT NULL DEFAULT 'default'
-        )$ddl$, streams, if_missing);
-
-    -- Claim's has-work state (src/work.hpp). A store seeded before it
-    -- existed gets it here: commits wait while the literal subscriptions'
-    -- marks are computed, so none is missed.
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute
-                   WHERE attrelid = streams::regclass AND attname = 'mark' AND NOT attisdropped) THEN
-        EXECUTE format('LOCK TABLE %s IN SHARE MODE', events);
-        EXECUTE format($ddl$
-            ALTER TABLE %s
-                ADD COLUMN mark    bigint,
-                ADD COLUMN probed  bigint,
-                ADD COLUMN pattern boolean GENERATED ALWAYS AS (source ~ '[][\\^$.|?*+(){}]') STORED
-            $ddl$, streams);
-        EXECUTE format($ddl$
-            UPDATE %s s SET mark = CASE WHEN pattern THEN -1 ELSE coalesce(
-                (SELECT id FROM %s e WHERE e.stream = s.source AND e.name <> '__snapshot__'
-                 ORDER BY e.version DESC LIMIT 1), -1) END
-            WHERE source IS NOT NULL
-            $ddl$, streams, events);
-    END IF;
-    -- Index names keep their distinct part within 63 bytes for every
-    -- table name act.seed accepts.
-    EXECUTE format('CREATE INDEX %s %I ON %s (source) WHERE NOT pattern',
-                   if_missing, table_name || '_sub_literal_ix', streams);
-    EXECUTE format('CREATE INDEX %s %I ON %s (lane, priority, at, stream) WHERE (mark > at OR at < 0) AND NOT blocked',
-                   if_missing, table_name || '_sub_work_ix', streams);
-    EXECUTE format('CREATE INDEX %s %I ON %s (lane, priority, at, stream) WHERE source IS NULL AND NOT blocked',
-                   if_missing, table_name || '_sub_all_ix', streams);
-    EXECUTE format('CREATE INDEX %s %I ON %s (lane) WHERE pattern',
-                   if_missing, table_name || '_sub_pattern_ix', streams);
-
-    -- The role that seeds a store may use it, and grant it to its tenants.
-    IF NOT registered AND caller <> current_user::regrole THEN
-        EXECUTE format('GRANT SELECT ON %s, %s TO %s WITH GRANT OPTION', events, streams, caller);
-    END IF;
-    store := events::regclass;
-    INSERT INTO act.stores AS s (schema, table_name, notify, owner)
-    VALUES (seed.schema, seed.table_name, seed.notify, caller)
-    ON CONFLICT ON CONSTRAINT stores_pkey DO UPDATE SET notify = excluded.notify
-    WHERE s.notify IS DISTINCT FROM excluded.notify;
-    PERFORM act._store_changed(store);
-    RETURN store;
-END $$;
-COMMENT ON FUNCTION act.seed(text, text, boolean) IS
-'create the store <schema>.<table_name> (events) and <schema>.<table_name>_streams (subscriptions) where the caller may create objects; idempotent for a registered store (its seeder, schema owner or a superuser), safe from concurrent sessions';
-
 CREATE FUNCTION act.drop(schema text, table_name text, if_exists boolean DEFAULT false) RETURNS boolean
 LANGUAGE plpgsql SET client_min_messages = warning AS $$
 DECLARE
@@ -328,7 +158,6 @@ END $$;
 COMMENT ON FUNCTION act.drop(text, text, boolean) IS
 'drop a registered store''s two tables (never the schema): its seeder, schema owner or a superuser; true when dropped, false when no such store and if_exists';
 
-SELECT act._apply_privileges();
 
 --------------------------------------------------------------------------
 -- issue 12: the act 1.31 Store protocol (defer, work marks and the
@@ -413,9 +242,10 @@ COMMENT ON FUNCTION act.forget_pii(text) IS
 
 
 --------------------------------------------------------------------------
--- The functions issues 9 and 12 both changed, as act_pg.sql has them; then
--- every store is brought to the 0.3.0 layout, and the privilege model is
--- applied again (CREATE OR REPLACE resets SECURITY DEFINER).
+-- The functions several issues changed, defined once, as act_pg.sql has
+-- them; then every store is brought to the 0.3.0 layout, and the privilege
+-- model is applied to every function (CREATE OR REPLACE resets SECURITY
+-- DEFINER).
 --------------------------------------------------------------------------
 
 CREATE FUNCTION act._create_missing(schema text, relname text, ddl text) RETURNS void
@@ -611,6 +441,9 @@ BEGIN
         END LOOP;
     END LOOP;
 END $$;
+
+COMMENT ON FUNCTION act.seed(text, text, boolean) IS
+'create the store <schema>.<table_name> (events) and <schema>.<table_name>_streams (subscriptions) where the caller may create objects; idempotent for a registered store (its seeder, schema owner or a superuser), safe from concurrent sessions';
 
 SELECT act.seed(s.schema::text, s.table_name::text, s.notify) FROM act.stores s ORDER BY s.schema, s.table_name;
 SELECT act._apply_privileges();
