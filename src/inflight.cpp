@@ -173,11 +173,11 @@ void on_subxact(SubXactEvent event, SubTransactionId sub, SubTransactionId paren
     }
 }
 
-// The lock mode: the lowest id locked by another transaction. An id lock
-// holds an id's low 32 bits; an in-flight id is never 2^31 away from the
-// sequence's last value, which restores the rest. Locks of ids drawn after
-// `last` are skipped.
-int64 lowest_locked(const Store *store, int64 last)
+// The lock mode: the lowest id locked by another transaction, read from a
+// copy of the server's lock table. An id lock holds an id's low 32 bits;
+// an in-flight id is never 2^31 away from the sequence's last value, which
+// restores the rest. Locks of ids drawn after `last` are skipped.
+int64 lowest_in_lock_table(const Store *store, int64 last)
 {
     int64 lowest = last + 1;
     LockData *locks = GetLockStatusData();
@@ -193,6 +193,71 @@ int64 lowest_locked(const Store *store, int64 last)
     }
     pfree(locks->locks);
     pfree(locks);
+    return lowest;
+}
+
+// Whether another transaction holds the mark of `id`: a conditional
+// request that conflicts with a mark and with nothing else. The backend's
+// own marks never conflict with its own request.
+bool marked_by_other(const Store *store, int64 id)
+{
+    LOCKTAG tag = inflight_lock(store, id);
+    if (LockAcquire(&tag, ShareLock, false, true) == LOCKACQUIRE_NOT_AVAIL)
+        return true;
+    LockRelease(&tag, ShareLock, false);
+    return false;
+}
+
+// Per store, the last horizon this backend computed in the lock mode:
+// every id below it was settled then, and stays settled (ids are never
+// drawn twice). The next horizon is then the first id at or above it that
+// is still marked, found by probing the ids one by one, each a lookup of
+// one lock: the cost grows with the ids drawn since, not with the lock
+// table. A reader that fell further behind than probe_window ids, or has
+// no floor yet, copies the lock table once.
+//
+// Why probing from the floor misses nothing: every id up to `last` was
+// marked before `last` was read (the allocation lock orders them), and a
+// mark goes only when its transaction's commit is visible (or it rolled
+// back). An id without a mark is one of a batch, or a later draw of a
+// transaction, whose mark is on a lower id: that id is below the floor
+// (settled, so this one is too) or was probed first.
+constexpr int64 probe_window = 256;
+struct Floor {
+    Oid store;
+    int64 settled_below;
+};
+Floor floors[16];
+
+Floor &floor_of(const Store *store)
+{
+    return floors[store->events % lengthof(floors)];
+}
+
+// act.restore empties a store and starts its ids again (TRUNCATE ...
+// RESTART IDENTITY): its floor goes with the events table's invalidation.
+void forget_floor(Datum, Oid relid)
+{
+    for (Floor &f : floors)
+        if (relid == InvalidOid || f.store == relid)
+            f = Floor{InvalidOid, 0};
+}
+
+int64 lowest_locked(const Store *store, int64 last)
+{
+    Floor &f = floor_of(store);
+    int64 from = f.store == store->events ? f.settled_below : 0;
+    int64 lowest = last + 1;
+    if (from <= 0 || from > last + 1 || last + 1 - from > probe_window) {
+        lowest = lowest_in_lock_table(store, last);
+    } else {
+        for (int64 id = from; id <= last; id++)
+            if (marked_by_other(store, id)) {
+                lowest = id;
+                break;
+            }
+    }
+    f = Floor{store->events, lowest};
     return lowest;
 }
 
@@ -248,6 +313,7 @@ void init()
     }
     RegisterXactCallback(on_xact, nullptr);
     RegisterSubXactCallback(on_subxact, nullptr);
+    CacheRegisterRelcacheCallback(forget_floor, 0);
 }
 
 bool shared()
