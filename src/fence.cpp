@@ -30,6 +30,29 @@ int64 last_value(Oid sequence)
     return fcinfo->isnull ? 0 : DatumGetInt64(last);
 }
 
+// `last` was read without the allocation lock: an id up to it may still
+// be being drawn, its mark not placed yet. Writers draw and mark under the
+// lock, so when the lock is free now, every id up to `last` is marked (a
+// conditional request, released at once: it never waits, and a writer
+// seldom finds it held). When a writer holds it, the reader reads below
+// what it knows to be marked instead of waiting: its horizon lags for this
+// call only. A reader that knows nothing yet waits once.
+int64 settled_last(const Store *store, int64 last)
+{
+    LOCKTAG alloc = alloc_lock(store);
+    if (LockAcquire(&alloc, ShareLock, false, true) != LOCKACQUIRE_NOT_AVAIL) {
+        LockRelease(&alloc, ShareLock, false);
+        return last;
+    }
+    int64 known = inflight::marked_through(store);
+    if (known >= 0)
+        return Min(known, last);
+    LockAcquire(&alloc, ShareLock, false, false);
+    last = last_value(store->sequence);
+    LockRelease(&alloc, ShareLock, false);
+    return last;
+}
+
 } // namespace
 
 int64 allocate(const Store *store, int64 count)
@@ -46,24 +69,20 @@ int64 allocate(const Store *store, int64 count)
     return first;
 }
 
-// Only the sequence's read needs the allocation lock: every id up to it
-// has its in-flight mark published by then, and a mark is cleared only
-// after its commit is visible, so the marks can be read after the lock is
-// released without holding writers back. In the shared mode a writer
-// reserves its mark before it draws, so the read needs no lock at all.
+// The marks are read after the sequence, never under the allocation lock,
+// so readers do not hold writers back. In the shared mode a writer
+// reserves its mark before it draws, so the sequence's read needs no lock
+// at all; in the locks mode neither does a read that finds no id drawn
+// since this backend last settled one (inflight::marks_known), as with a
+// reader that polls faster than writers draw.
 int64 horizon(const Store *store)
 {
     if (RecoveryInProgress())
         return replica::published_horizon(store);
-    if (inflight::shared()) {
-        int64 last = last_value(store->sequence);
-        pg_memory_barrier();
-        return inflight::lowest(store, last);
-    }
-    LOCKTAG alloc = alloc_lock(store);
-    LockAcquire(&alloc, ShareLock, false, false);
     int64 last = last_value(store->sequence);
-    LockRelease(&alloc, ShareLock, false);
+    pg_memory_barrier();
+    if (!inflight::marks_known(store, last))
+        last = settled_last(store, last);
     return inflight::lowest(store, last);
 }
 

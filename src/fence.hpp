@@ -10,11 +10,11 @@
 //    publishes the first id it holds in this transaction as in flight
 //    (inflight.hpp), and releases the allocation lock. The mark goes only
 //    after the commit (or abort) is visible to everyone.
-//  - A reader takes the allocation lock in share mode (in the shared mode
-//    of inflight.hpp, no lock), reads the sequence's last value, releases
-//    it, and then reads the lowest id at or below that value still marked
-//    by another transaction. Every id below
-//    that horizon is settled: committed and visible to a snapshot taken
+//  - A reader reads the sequence's last value under the allocation lock
+//    in share mode (no lock when every id up to it is known to be marked
+//    already, see inflight.hpp), and then reads the lowest id at or below
+//    that value still marked by another transaction. Every id below that
+//    horizon is settled: committed and visible to a snapshot taken
 //    afterwards, or gone.
 //
 // The allocation lock is an advisory lock tag with a field4 that no

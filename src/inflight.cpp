@@ -222,10 +222,15 @@ bool marked_by_other(const Store *store, int64 id)
 // back). An id without a mark is one of a batch, or a later draw of a
 // transaction, whose mark is on a lower id: that id is below the floor
 // (settled, so this one is too) or was probed first.
+//
+// `marked_through` is the highest last value a horizon of this backend
+// settled (fence.cpp): every id up to it was marked by then. A reader
+// whose sequence read is not past it needs no lock (marks_known).
 constexpr int64 probe_window = 256;
 struct Floor {
     Oid store;
     int64 settled_below;
+    int64 marked_through;
 };
 Floor floors[16];
 
@@ -240,13 +245,21 @@ void forget_floor(Datum, Oid relid)
 {
     for (Floor &f : floors)
         if (relid == InvalidOid || f.store == relid)
-            f = Floor{InvalidOid, 0};
+            f = Floor{InvalidOid, 0, 0};
+}
+
+const Floor *known_floor(const Store *store)
+{
+    const Floor &f = floor_of(store);
+    return f.store == store->events && f.settled_below > 0 ? &f : nullptr;
 }
 
 int64 lowest_locked(const Store *store, int64 last)
 {
     Floor &f = floor_of(store);
-    int64 from = f.store == store->events ? f.settled_below : 0;
+    const Floor *known = known_floor(store);
+    int64 from = known ? known->settled_below : 0;
+    int64 through = known && last + 1 >= from ? Max(known->marked_through, last) : last;
     int64 lowest = last + 1;
     if (from <= 0 || from > last + 1 || last + 1 - from > probe_window) {
         lowest = lowest_in_lock_table(store, last);
@@ -257,7 +270,7 @@ int64 lowest_locked(const Store *store, int64 last)
                 break;
             }
     }
-    f = Floor{store->events, lowest};
+    f = Floor{store->events, lowest, through};
     return lowest;
 }
 
@@ -352,6 +365,20 @@ void publish(const Store *store, int slot, int64 first)
     }
     LOCKTAG tag = inflight_lock(store, first);
     LockAcquire(&tag, ExclusiveLock, false, false);
+}
+
+bool marks_known(const Store *store, int64 last)
+{
+    if (registry)
+        return true;
+    const Floor *f = known_floor(store);
+    return f && last + 1 >= f->settled_below && last <= f->marked_through;
+}
+
+int64 marked_through(const Store *store)
+{
+    const Floor *f = known_floor(store);
+    return f ? f->marked_through : -1;
 }
 
 int64 lowest(const Store *store, int64 last)

@@ -39,9 +39,22 @@ constexpr int max_stores = 16;
 
 // The lowest id at or below `last` that another transaction holds in
 // flight in `store`, or last + 1 when none. `last` is the sequence's last
-// value, read before this call (in the locks mode under the allocation
-// lock; in the shared mode a mark is reserved before its ids are drawn, so
-// none is needed): marks of ids drawn after it are ignored.
+// value, read before this call: marks of ids drawn after it are ignored.
+// Every id up to `last` must have had its mark placed before `last` was
+// read: in the shared mode a mark is reserved before its ids are drawn, so
+// that always holds; in the locks mode it holds when the allocation lock
+// was free (or held in share mode) at some moment after `last` was read,
+// and when marks_known says so.
 int64 lowest(const Store *store, int64 last);
+
+// In the locks mode: whether every id up to `last` is known to have been
+// marked already, because an earlier horizon of this backend settled a
+// last value at least as high (no id was drawn since). Always true in the
+// shared mode.
+bool marks_known(const Store *store, int64 last);
+
+// In the locks mode: the highest last value an earlier horizon of this
+// backend settled, -1 when none.
+int64 marked_through(const Store *store);
 
 } // namespace act::inflight
