@@ -3,8 +3,10 @@
 #
 # 1. Horizon: act.max_event_id's latency (1 client, pgbench's average) with
 #    an empty lock table and while another session holds 12,000 unrelated
-#    advisory locks (what PostgreSQL's default lock table holds). In the locks mode the horizon copies the lock table;
-#    in the shared mode (act_pg preloaded) it reads the registry.
+#    advisory locks (what PostgreSQL's default lock table holds). In the
+#    locks mode the horizon probes the ids drawn since the backend's last
+#    one (src/inflight.hpp); in the shared mode (act_pg preloaded) it
+#    reads the registry. Neither reads the lock table.
 # 2. Writers beside readers: 8 writers commit one event each to their own
 #    streams, beside 4 workers claiming in a tight loop (1,000
 #    subscriptions to every stream, 1 ms leases that lapse at once) and a

@@ -11,8 +11,14 @@
 //    max_connections rows, whatever the server's lock table holds.
 //  - locks: a plain CREATE EXTENSION. A mark is a transaction-scoped
 //    advisory lock keyed by the id (objsubid 0x4102 in pg_locks), which
-//    PostgreSQL releases after the commit is visible; reading them copies
-//    the server's lock table (GetLockStatusData).
+//    PostgreSQL releases after the commit is visible. A backend remembers,
+//    per store, its last horizon (every id below it settled for good) and
+//    reads the next one by probing the ids drawn since, one conditional
+//    lock request each, lowest first, stopping at the first still marked:
+//    the cost grows with the ids drawn since its last read, not with the
+//    lock table. Only a backend that has no horizon yet, or is more than
+//    probe_window ids behind, copies the server's lock table
+//    (GetLockStatusData) instead.
 #pragma once
 
 #include "store.hpp"
