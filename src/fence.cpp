@@ -36,7 +36,9 @@ int64 last_value(Oid sequence)
 // conditional request, released at once: it never waits, and a writer
 // seldom finds it held). When a writer holds it, the reader reads below
 // what it knows to be marked instead of waiting: its horizon lags for this
-// call only. A reader that knows nothing yet waits once.
+// call only. A reader that knows nothing of the store yet (its first
+// horizon of it, or the first after the events table changed) waits for
+// the lock.
 int64 settled_last(const Store *store, int64 last)
 {
     LOCKTAG alloc = alloc_lock(store);
@@ -44,7 +46,7 @@ int64 settled_last(const Store *store, int64 last)
         LockRelease(&alloc, ShareLock, false);
         return last;
     }
-    int64 known = inflight::marked_through(store);
+    int64 known = inflight::marked_through(store, last);
     if (known >= 0)
         return Min(known, last);
     LockAcquire(&alloc, ShareLock, false, false);

@@ -10,12 +10,14 @@
 //    publishes the first id it holds in this transaction as in flight
 //    (inflight.hpp), and releases the allocation lock. The mark goes only
 //    after the commit (or abort) is visible to everyone.
-//  - A reader reads the sequence's last value under the allocation lock
-//    in share mode (no lock when every id up to it is known to be marked
-//    already, see inflight.hpp), and then reads the lowest id at or below
-//    that value still marked by another transaction. Every id below that
-//    horizon is settled: committed and visible to a snapshot taken
-//    afterwards, or gone.
+//  - A reader reads the sequence's last value, then makes sure no writer
+//    is between its draw and its mark: the allocation lock is free (a
+//    conditional request in share mode, released at once), or no id was
+//    drawn past what it knew to be marked (in the shared mode a writer
+//    reserves its mark before it draws, so neither is needed). It then
+//    reads the lowest id at or below that value still marked by another
+//    transaction. Every id below that horizon is settled: committed and
+//    visible to a snapshot taken afterwards, or gone.
 //
 // The allocation lock is an advisory lock tag with a field4 that no
 // SQL-level advisory lock function uses, so it cannot collide with the

@@ -133,6 +133,8 @@ void clear_all()
     used = 0;
 }
 
+void forget_floor(Datum, Oid relid);
+
 // A registry mark cannot follow a prepared transaction to the backend
 // that commits it; a lock mark does.
 void on_xact(XactEvent event, void *)
@@ -147,11 +149,15 @@ void on_xact(XactEvent event, void *)
                          errdetail("act_pg is in shared_preload_libraries: its in-flight ids live in this "
                                    "backend's shared memory and end with its transaction.")));
         break;
+    case XACT_EVENT_PREPARE:
+        if (used > 0)
+            forget_floor(0, InvalidOid);
+        clear_all();
+        break;
     case XACT_EVENT_COMMIT:
     case XACT_EVENT_PARALLEL_COMMIT:
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
-    case XACT_EVENT_PREPARE:
         clear_all();
         break;
     default:
@@ -173,8 +179,9 @@ void on_subxact(SubXactEvent event, SubTransactionId sub, SubTransactionId paren
     }
 }
 
-// The lock mode: the lowest id locked by another transaction, read from a
-// copy of the server's lock table. An id lock holds an id's low 32 bits;
+// The lock mode: the lowest id marked by another transaction, read from a
+// copy of the server's lock table (marks only: other readers' probes hold
+// the same tags in share mode for an instant). An id lock holds an id's low 32 bits;
 // an in-flight id is never 2^31 away from the sequence's last value, which
 // restores the rest. Locks of ids drawn after `last` are skipped.
 int64 lowest_in_lock_table(const Store *store, int64 last)
@@ -185,7 +192,7 @@ int64 lowest_in_lock_table(const Store *store, int64 last)
         const LockInstanceData &l = locks->locks[i];
         if (l.locktag.locktag_type != LOCKTAG_ADVISORY || l.locktag.locktag_field4 != inflight_tag ||
             l.locktag.locktag_field1 != MyDatabaseId || l.locktag.locktag_field2 != store->events ||
-            l.holdMask == 0 || l.pid == MyProcPid)
+            (l.holdMask & LOCKBIT_ON(ExclusiveLock)) == 0 || l.pid == MyProcPid)
             continue;
         int32 ahead = int32(l.locktag.locktag_field3 - uint32(uint64(last)));
         if (ahead <= 0)
@@ -208,55 +215,77 @@ bool marked_by_other(const Store *store, int64 id)
     return false;
 }
 
-// Per store, the last horizon this backend computed in the lock mode:
-// every id below it was settled then, and stays settled (ids are never
-// drawn twice). The next horizon is then the first id at or above it that
-// is still marked, found by probing the ids one by one, each a lookup of
-// one lock: the cost grows with the ids drawn since, not with the lock
-// table. A reader that fell further behind than probe_window ids, or has
-// no floor yet, copies the lock table once.
+// Per store, the last horizon this backend computed in the lock mode, its
+// floor: every id below it is settled for good (ids are never drawn
+// twice), but for this transaction's own, which the probe passes (below).
+// The next horizon is the first id at or above the floor that is still
+// marked, found by probing the ids one by one, each a lookup of one lock:
+// the cost grows with the ids drawn since, not with the lock table. A
+// reader more than probe_window ids behind, or without a floor, copies the
+// lock table instead.
 //
 // Why probing from the floor misses nothing: every id up to `last` was
-// marked before `last` was read (the allocation lock orders them), and a
-// mark goes only when its transaction's commit is visible (or it rolled
-// back). An id without a mark is one of a batch, or a later draw of a
-// transaction, whose mark is on a lower id: that id is below the floor
-// (settled, so this one is too) or was probed first.
+// marked before the allocation lock was last seen free after `last` was
+// read (fence.cpp), and a mark goes only when its transaction's commit is
+// visible (or it rolled back). An id without a mark is one of a batch, or
+// a later draw of a transaction, whose mark is on a lower id: that id is
+// below the floor (settled, so this one is too) or was probed first.
+//
+// The backend's own ids are passed as settled (its own reads include its
+// own events), so the floor may stand above them until its transaction
+// ends: COMMIT makes them visible and ROLLBACK takes them away, but
+// PREPARE TRANSACTION leaves them in flight, so it forgets the floors.
 //
 // `marked_through` is the highest last value a horizon of this backend
-// settled (fence.cpp): every id up to it was marked by then. A reader
-// whose sequence read is not past it needs no lock (marks_known).
+// settled: every id up to it was marked by then. A reader whose sequence
+// read is not past it needs no lock (marks_known).
 constexpr int64 probe_window = 256;
 struct Floor {
-    Oid store;
+    Oid store;  // the key: the events table
     int64 settled_below;
     int64 marked_through;
 };
-Floor floors[16];
-
-Floor &floor_of(const Store *store)
-{
-    return floors[store->events % lengthof(floors)];
-}
+HTAB *floors = nullptr;  // locks mode only
 
 // act.restore empties a store and starts its ids again (TRUNCATE ...
-// RESTART IDENTITY): its floor goes with the events table's invalidation.
+// RESTART IDENTITY): its floor goes with the events table's invalidation,
+// as on any change of the table (a dropped store's too).
 void forget_floor(Datum, Oid relid)
 {
-    for (Floor &f : floors)
-        if (relid == InvalidOid || f.store == relid)
-            f = Floor{InvalidOid, 0, 0};
+    if (!floors)
+        return;
+    if (OidIsValid(relid)) {
+        hash_search(floors, &relid, HASH_REMOVE, nullptr);
+        return;
+    }
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, floors);
+    for (Floor *f; (f = static_cast<Floor *>(hash_seq_search(&scan)));)
+        hash_search(floors, &f->store, HASH_REMOVE, nullptr);
 }
 
 const Floor *known_floor(const Store *store)
 {
-    const Floor &f = floor_of(store);
-    return f.store == store->events && f.settled_below > 0 ? &f : nullptr;
+    if (!floors)
+        return nullptr;
+    return static_cast<const Floor *>(hash_search(floors, &store->events, HASH_FIND, nullptr));
+}
+
+void remember_floor(const Store *store, int64 settled_below, int64 marked_through)
+{
+    if (!floors) {
+        HASHCTL ctl = {};
+        ctl.keysize = sizeof(Oid);
+        ctl.entrysize = sizeof(Floor);
+        floors = hash_create("act_pg horizons", 16, &ctl, HASH_ELEM | HASH_BLOBS);
+    }
+    auto *f = static_cast<Floor *>(hash_search(floors, &store->events, HASH_ENTER, nullptr));
+    f->settled_below = settled_below;
+    f->marked_through = marked_through;
 }
 
 int64 lowest_locked(const Store *store, int64 last)
 {
-    Floor &f = floor_of(store);
     const Floor *known = known_floor(store);
     int64 from = known ? known->settled_below : 0;
     int64 through = known && last + 1 >= from ? Max(known->marked_through, last) : last;
@@ -270,7 +299,7 @@ int64 lowest_locked(const Store *store, int64 last)
                 break;
             }
     }
-    f = Floor{store->events, lowest, through};
+    remember_floor(store, lowest, through);
     return lowest;
 }
 
@@ -375,10 +404,10 @@ bool marks_known(const Store *store, int64 last)
     return f && last + 1 >= f->settled_below && last <= f->marked_through;
 }
 
-int64 marked_through(const Store *store)
+int64 marked_through(const Store *store, int64 last)
 {
     const Floor *f = known_floor(store);
-    return f ? f->marked_through : -1;
+    return f && last + 1 >= f->settled_below ? f->marked_through : -1;
 }
 
 int64 lowest(const Store *store, int64 last)

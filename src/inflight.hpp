@@ -55,12 +55,13 @@ int64 lowest(const Store *store, int64 last);
 
 // In the locks mode: whether every id up to `last` is known to have been
 // marked already, because an earlier horizon of this backend settled a
-// last value at least as high (no id was drawn since). Always true in the
-// shared mode.
+// last value at least as high (no id past it was drawn since). Always true
+// in the shared mode.
 bool marks_known(const Store *store, int64 last);
 
 // In the locks mode: the highest last value an earlier horizon of this
-// backend settled, -1 when none.
-int64 marked_through(const Store *store);
+// backend settled, -1 when none, or when the sequence's `last` is below
+// that horizon (it was moved back).
+int64 marked_through(const Store *store, int64 last);
 
 } // namespace act::inflight

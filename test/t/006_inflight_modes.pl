@@ -59,13 +59,17 @@ for my $mode ('locks', 'shared') {
 
     # PREPARE: the lock follows the prepared transaction; the registry
     # cannot.
+    # The writer reads the horizon first: its own ids never hold it back.
     $writer->query_safe('BEGIN');
     $first = $writer->query_safe(commit_sql("w-$mode"));
+    cmp_ok($writer->query_safe($max), '>=', $first, "$mode: a transaction's own ids do not hold its horizon");
     my $prepared = $writer->query("PREPARE TRANSACTION 'p'");
     if ($mode eq 'locks') {
         is($writer->{stderr}, '', 'locks: a transaction that committed events can be prepared');
         $node->safe_psql('postgres', commit_sql("r-$mode"));
         cmp_ok($node->safe_psql('postgres', $max), '<', $first, 'locks: the prepared transaction holds the horizon');
+        cmp_ok($writer->query_safe($max), '<', $first,
+            'locks: ... also in the backend that prepared it, whose earlier horizon passed its ids');
         $node->safe_psql('postgres', "COMMIT PREPARED 'p'");
     }
     else {
