@@ -107,11 +107,11 @@ for d in "$build/regression.diffs" "$build/output_iso/regression.diffs"; do
 done
 
 # The fuzzer at a small N (ACT_SANITIZE_FUZZ_OPS, 0 to skip it), on its own
-# database; store drops left out, as in the test command (test/t/007_fuzz.pl).
+# database, drops included, as in the test command (test/t/007_fuzz.pl).
 fuzz=0
 if [ "${ACT_SANITIZE_FUZZ_OPS:-20000}" -gt 0 ]; then
     psql -X -q -c "CREATE DATABASE act_fuzz" postgres &&
-        perl test/fuzz/fuzz.pl --seed 1 --ops "${ACT_SANITIZE_FUZZ_OPS:-20000}" --dbname act_fuzz --skip drop \
+        perl test/fuzz/fuzz.pl --seed 1 --ops "${ACT_SANITIZE_FUZZ_OPS:-20000}" --dbname act_fuzz \
             --server-log "$tmp/server.log" >"$tmp/fuzz.log" 2>&1
     fuzz=$?
     cat "$tmp/fuzz.log"

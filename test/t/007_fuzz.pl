@@ -20,10 +20,8 @@ $node->start;
 local $ENV{PGHOST} = $node->host;
 local $ENV{PGPORT} = $node->port;
 
-# act.drop racing any call gives XX000 until issue 10's finding 1 is fixed:
-# until then the drops are left out here (bench/fuzz.sh keeps them).
 my @cmd = ('perl', "$FindBin::Bin/../fuzz/fuzz.pl", '--seed', $seed, '--ops', $ops,
-    '--server-log', $node->logfile, '--skip', 'drop');
+    '--server-log', $node->logfile);
 my ($stdout, $stderr);
 my $ok = IPC::Run::run(\@cmd, '>', \$stdout, '2>', \$stderr);
 diag($stdout);
