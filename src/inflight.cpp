@@ -181,9 +181,10 @@ void on_subxact(SubXactEvent event, SubTransactionId sub, SubTransactionId paren
 
 // The lock mode: the lowest id marked by another transaction, read from a
 // copy of the server's lock table (marks only: other readers' probes hold
-// the same tags in share mode for an instant). An id lock holds an id's low 32 bits;
-// an in-flight id is never 2^31 away from the sequence's last value, which
-// restores the rest. Locks of ids drawn after `last` are skipped.
+// the same tags in share mode for an instant). An id lock holds an id's
+// low 32 bits; an in-flight id is never 2^31 away from the sequence's last
+// value, which restores the rest. Locks of ids drawn after `last` are
+// skipped.
 int64 lowest_in_lock_table(const Store *store, int64 last)
 {
     int64 lowest = last + 1;
@@ -271,6 +272,14 @@ const Floor *known_floor(const Store *store)
     return static_cast<const Floor *>(hash_search(floors, &store->events, HASH_FIND, nullptr));
 }
 
+// The floor's marked_through, -1 when there is no floor or the sequence's
+// `last` is below it (moved back): nothing is known marked then.
+int64 known_marked_through(const Store *store, int64 last)
+{
+    const Floor *f = known_floor(store);
+    return f && last + 1 >= f->settled_below ? f->marked_through : -1;
+}
+
 void remember_floor(const Store *store, int64 settled_below, int64 marked_through)
 {
     if (!floors) {
@@ -288,7 +297,7 @@ int64 lowest_locked(const Store *store, int64 last)
 {
     const Floor *known = known_floor(store);
     int64 from = known ? known->settled_below : 0;
-    int64 through = known && last + 1 >= from ? Max(known->marked_through, last) : last;
+    int64 through = Max(known_marked_through(store, last), last);
     int64 lowest = last + 1;
     if (from <= 0 || from > last + 1 || last + 1 - from > probe_window) {
         lowest = lowest_in_lock_table(store, last);
@@ -398,16 +407,12 @@ void publish(const Store *store, int slot, int64 first)
 
 bool marks_known(const Store *store, int64 last)
 {
-    if (registry)
-        return true;
-    const Floor *f = known_floor(store);
-    return f && last + 1 >= f->settled_below && last <= f->marked_through;
+    return registry || last <= known_marked_through(store, last);
 }
 
 int64 marked_through(const Store *store, int64 last)
 {
-    const Floor *f = known_floor(store);
-    return f && last + 1 >= f->settled_below ? f->marked_through : -1;
+    return known_marked_through(store, last);
 }
 
 int64 lowest(const Store *store, int64 last)
